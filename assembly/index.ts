@@ -1,0 +1,79 @@
+// The module's face: boot, simulation controls, read-outs for the host. Nothing else.
+import { nr_cpus as _nr_cpus, cpu_of, this_cpu, current, NR_CPUS } from "./kernel/cpu";
+import * as cpu from "./kernel/cpu";
+import { set_cost, set_clock, set_balance, NR_COSTS } from "./kernel/profile";
+import { sched_init, idle_init, nr_context_switches, find_task_by_pid, wake_up_new_task,
+         set_user_nice, send_signal, nr_tasks } from "./kernel/sched";
+import { timer_interrupt, jiffies } from "./kernel/timer";
+import { run as engine_run, now_cycles as engine_now, request_stop } from "./kernel/engine";
+import { spawn_user as entry_spawn_user, set_syscall_table } from "./kernel/entry";
+import { trace_enable } from "./kernel/trace";
+import { sys_call } from "./syscalls";
+import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
+import { task_struct } from "./include/linux/sched";
+import { BUG } from "./kernel/panic";
+
+export { set_cost, NR_COSTS };
+
+let booted = false;
+
+// Boots a machine: ncpus CPUs at khz, HZ ticks a second. The cost table must be set first.
+export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
+  if (booted) BUG("boot: already booted");
+  if (ncpus < 1 || ncpus > NR_CPUS) BUG("boot: bad CPU count");
+  booted = true;
+  set_clock(khz, hz);
+  set_balance(balance);
+  cpu.nr_cpus = ncpus;
+  sched_init(ncpus);
+  idle_init(ncpus);
+  cpu.timer_interrupt_fn = timer_interrupt.index;
+  set_syscall_table(sys_call.index);
+  cpu.set_current(cpu_of(0));
+}
+
+export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
+export function stop(): void { request_stop(); }
+export function now(): u64 { return engine_now(); }
+export function get_jiffies(): u32 { return jiffies; }
+export function set_trace(on: bool): void { trace_enable(on); }
+
+// A small buffer the host writes arguments into (names, paths) before calling an export.
+const scratch_area = memory.data(256);
+export function scratch(): usize { return scratch_area; }
+
+// Spawns a user task (its name in scratch) that runs the host program registered under the
+// returned pid.
+export function spawn_user(name_len: i32, nice: i32, cpu_: i32): i32 {
+  let t = entry_spawn_user(String.UTF8.decodeUnsafe(scratch_area, <usize>name_len), nice, cpu_);
+  wake_up_new_task(t);
+  return t.pid;
+}
+export function kill(pid: i32, sig: i32): i32 {
+  let t = find_task_by_pid(pid);
+  if (!changetype<usize>(t)) return -3;
+  send_signal(t, sig);
+  return 0;
+}
+
+// ---- read-outs (all cycles are u64; the host reads struct fields through these)
+export function cpu_count(): i32 { return cpu.nr_cpus; }
+export function cpu_clock(i: i32): u64 { return cpu_of(i).clock; }
+export function cpu_idle_cycles(i: i32): u64 { return cpu_of(i).idle_cycles; }
+export function cpu_switches(i: i32): u64 { return cpu_of(i).nr_switches; }
+export function cpu_nvcsw(i: i32): u64 { return cpu_of(i).nvcsw; }
+export function cpu_nivcsw(i: i32): u64 { return cpu_of(i).nivcsw; }
+export function cpu_ticks(i: i32): u64 { return cpu_of(i).nr_ticks; }
+export function total_switches(): u64 { return nr_context_switches; }
+export function current_pid(): i32 { return changetype<usize>(current) ? current.pid : -1; }
+export function current_cpu(): i32 { return changetype<usize>(this_cpu) ? this_cpu.id : -1; }
+export function current_comm(): usize { return changetype<usize>(current) ? current.comm : 0; }
+
+export function task_ptr(pid: i32): usize { return changetype<usize>(find_task_by_pid(pid)); }
+export function task_nvcsw(t: usize): u64 { return changetype<task_struct>(t).nvcsw; }
+export function task_nivcsw(t: usize): u64 { return changetype<task_struct>(t).nivcsw; }
+export function task_runtime(t: usize): u64 { return changetype<task_struct>(t).runtime; }
+
+// ---- built-in kernel workloads
+export function start_pingpong(rounds: i32, cpu_a: i32, cpu_b: i32): void { pingpong_start(rounds, cpu_a, cpu_b); }
+export function pingpong_done(): i32 { return pp_rounds_done; }

@@ -1,0 +1,47 @@
+// The system-call table (i386 numbers, include/asm-i386/unistd.h of 2.6.9). Arguments arrive
+// as six 32-bit words, as in registers ebx, ecx, edx, esi, edi, ebp.
+import { ENOSYS } from "./include/linux/errno";
+import { current } from "./kernel/cpu";
+import { schedule, preempt_point } from "./kernel/sched";
+
+export const __NR_exit: i32 = 1;
+export const __NR_read: i32 = 3;
+export const __NR_write: i32 = 4;
+export const __NR_open: i32 = 5;
+export const __NR_close: i32 = 6;
+export const __NR_unlink: i32 = 10;
+export const __NR_getpid: i32 = 20;
+export const __NR_kill: i32 = 37;
+export const __NR_pipe: i32 = 42;
+export const __NR_munmap: i32 = 91;
+export const __NR_ftruncate: i32 = 93;
+export const __NR_fsync: i32 = 118;
+export const __NR_mprotect: i32 = 125;
+export const __NR_sched_yield: i32 = 158;
+export const __NR_nanosleep: i32 = 162;
+export const __NR_pread64: i32 = 180;
+export const __NR_pwrite64: i32 = 181;
+export const __NR_mmap2: i32 = 192;
+export const __NR_io_setup: i32 = 245;
+export const __NR_io_destroy: i32 = 246;
+export const __NR_io_getevents: i32 = 247;
+export const __NR_io_submit: i32 = 248;
+export const __NR_io_cancel: i32 = 249;
+
+function sys_getpid(): i32 { return current.tgid; }
+
+function sys_sched_yield(): i32 {
+  current.need_resched = 1;
+  preempt_point();
+  return 0;
+}
+
+export function sys_call(nr: i32, args: usize): i32 {
+  let a0 = load<i32>(args), a1 = load<i32>(args, 4), a2 = load<i32>(args, 8);
+  let a3 = load<i32>(args, 12), a4 = load<i32>(args, 16);
+  switch (nr) {
+    case __NR_getpid: return sys_getpid();
+    case __NR_sched_yield: return sys_sched_yield();
+  }
+  return -ENOSYS;
+}

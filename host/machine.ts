@@ -1,0 +1,193 @@
+// A simulated machine: one kernel instance booted from a profile, its user programs, and its
+// counters. The TypeScript side of every workload goes through this class.
+import { instantiateKernel, type Build, type KernelExports } from "./loader.ts";
+import { COST_NAMES, resolveProfile, type Profile, type ProfileOverrides } from "./profile.ts";
+import { TraceSink } from "./trace.ts";
+import type { Program, Request, ProcessApi } from "./program.ts";
+import { UserMemory } from "./usermem.ts";
+
+export interface BootOptions {
+  profile?: string | Profile;
+  overrides?: ProfileOverrides;
+  build?: Build;
+  trace?: boolean | "lines";     // record the trace (hash only, or keep the text lines too)
+  boot?: (ex: KernelExports) => void;  // extra kernel set-up before the first run (variants, checks)
+}
+
+export interface SpawnOptions {
+  name?: string;
+  nice?: number;
+  cpu?: number;
+}
+
+export type RunReason = "time" | "exited" | "hang" | "stopped" | "steps";
+const REASONS: RunReason[] = ["time", "exited", "hang", "stopped", "steps"];
+
+export interface RunOptions {
+  seconds?: number;      // simulated seconds from now
+  cycles?: bigint;       // or an absolute cycle limit
+  maxSteps?: number;     // engine steps (task resumptions), for tests that must not spin
+}
+
+export interface RunResult { reason: RunReason; cycles: bigint; seconds: number }
+
+// A kernel BUG/panic surfaced as an Error: message plus where it happened.
+export class KernelPanic extends Error {
+  constructor(readonly kind: "BUG" | "panic", readonly bugMessage: string, readonly pid: number,
+              readonly comm: string, readonly cpu: number, readonly jiffies: number) {
+    super(`kernel ${kind}: ${bugMessage} (task ${comm}/${pid}, CPU ${cpu}, jiffies ${jiffies})`);
+    this.name = "KernelPanic";
+  }
+}
+
+interface Proc {
+  pid: number;
+  name: string;
+  gen: Generator<Request, number | void, number> | null;
+  program: Program;
+  api: ProcessApi;
+  exitCode: number | null;
+}
+
+export class Machine {
+  readonly log: string[] = [];
+  private procs = new Map<number, Proc>();
+  private panicInfo: KernelPanic | null = null;
+  private userError: Error | null = null;
+  private sink: TraceSink | null;
+  private i32 = new Int32Array(0);
+
+  private constructor(readonly ex: KernelExports, readonly profile: Profile, trace: BootOptions["trace"]) {
+    this.sink = trace ? new TraceSink(trace === "lines") : null;
+  }
+
+  static async boot(opts: BootOptions = {}): Promise<Machine> {
+    const profile = resolveProfile(opts.profile, opts.overrides);
+    let m: Machine | null = null;
+    const ex = await instantiateKernel(opts.build ?? "release", {
+      printk_host: (level, msg) => { m!.log.push(`<${level}>${msg}`); },
+      bug_host: (kind, msg) => { m!.recordPanic(kind, msg); },
+      trace_flush: (buf, n) => { m!.sink?.take(m!.ex.memory.buffer, buf, n); },
+      user_step: (pid, ret, args) => m!.userStep(pid, ret, args),
+    });
+    m = new Machine(ex, profile, opts.trace);
+    COST_NAMES.forEach((name, i) => ex.set_cost(i, BigInt(profile.costs[name])));
+    m.guard(() => ex.boot(profile.cpus, BigInt(profile.khz), profile.hz, profile.balance ? 1 : 0));
+    if (opts.trace) ex.set_trace(true);
+    opts.boot?.(ex);
+    return m;
+  }
+
+  get cyclesPerSecond(): number { return this.profile.khz * 1000; }
+
+  // Simulated time: the clock of the CPU furthest behind.
+  get now(): bigint { return this.ex.now(); }
+  get seconds(): number { return Number(this.ex.now()) / this.cyclesPerSecond; }
+  get jiffies(): number { return this.ex.get_jiffies() >>> 0; }
+
+  spawn(program: Program, o: SpawnOptions = {}): number {
+    const name = o.name ?? (program.name || "prog");
+    const bytes = new TextEncoder().encode(name.slice(0, 15));
+    new Uint8Array(this.ex.memory.buffer, this.ex.scratch(), 16).fill(0).set(bytes);
+    const pid = this.guard(() => this.ex.spawn_user(bytes.length, o.nice ?? 0, o.cpu ?? 0));
+    if (pid < 0) throw new Error(`spawn: kernel refused (${pid})`);
+    const api: ProcessApi = { pid, mem: new UserMemory(this.ex, pid), machine: this };
+    this.procs.set(pid, { pid, name, gen: null, program, api, exitCode: null });
+    return pid;
+  }
+
+  exitCode(pid: number): number | null { return this.procs.get(pid)?.exitCode ?? null; }
+
+  run(o: RunOptions = {}): RunResult {
+    let limit: bigint;
+    if (o.cycles !== undefined) limit = o.cycles;
+    else if (o.seconds !== undefined) {
+      if (!(o.seconds >= 0)) throw new Error(`run.seconds: must be a non-negative number, got ${o.seconds}`);
+      limit = this.now + BigInt(Math.round(o.seconds * this.cyclesPerSecond));
+    } else limit = 0xffff_ffff_ffff_ffffn;
+    const steps = o.maxSteps === undefined ? -1n : BigInt(o.maxSteps);
+    const code = this.guard(() => this.ex.run(limit, steps));
+    const cycles = this.now;
+    return { reason: REASONS[code], cycles, seconds: Number(cycles) / this.cyclesPerSecond };
+  }
+
+  traceHash(): string {
+    if (!this.sink) throw new Error("traceHash: the machine was booted without trace");
+    return this.sink.digest();
+  }
+  traceLines(): string[] {
+    if (!this.sink?.lines) throw new Error("traceLines: boot with trace: \"lines\" to keep the text");
+    return this.sink.lines;
+  }
+
+  // ---- internals
+
+  private recordPanic(kind: number, msg: string): void {
+    const ex = this.ex;
+    const pid = ex.current_pid();
+    const commPtr = ex.current_comm();
+    let comm = "?";
+    if (commPtr) {
+      const b = new Uint8Array(ex.memory.buffer, commPtr, 16);
+      comm = new TextDecoder().decode(b.subarray(0, b.indexOf(0) < 0 ? 16 : b.indexOf(0)));
+    }
+    this.panicInfo = new KernelPanic(kind === 2 ? "panic" : "BUG", msg, pid, comm, ex.current_cpu(), ex.get_jiffies() >>> 0);
+  }
+
+  // Runs a kernel entry point; turns a trap into the kernel's own words.
+  private guard<T>(fn: () => T): T {
+    if (this.panicInfo) throw this.panicInfo;
+    try {
+      return fn();
+    } catch (e) {
+      if (this.userError) { const u = this.userError; this.userError = null; throw u; }
+      if (this.panicInfo) throw this.panicInfo;
+      if (e instanceof WebAssembly.RuntimeError) {
+        const ex = this.ex;
+        const info = new KernelPanic("BUG", `wasm trap: ${e.message}`, ex.current_pid(), "?", ex.current_cpu(), ex.get_jiffies() >>> 0);
+        this.panicInfo = info;
+        throw info;
+      }
+      throw e;
+    }
+  }
+
+  private args(): Int32Array {
+    if (this.i32.buffer !== this.ex.memory.buffer) this.i32 = new Int32Array(this.ex.memory.buffer);
+    return this.i32;
+  }
+
+  // The import the kernel calls when a user task wants its next request.
+  private userStep(pid: number, ret: number, argsPtr: number): number {
+    const p = this.procs.get(pid);
+    if (!p) return this.writeExit(argsPtr, 127);
+    let r: IteratorResult<Request, number | void>;
+    try {
+      if (!p.gen) { p.gen = p.program(p.api); r = p.gen.next(0); } else r = p.gen.next(ret);
+    } catch (e) {
+      this.userError = new Error(`user program ${p.name} (pid ${pid}) threw: ${(e as Error).message}`, { cause: e });
+      throw this.userError;
+    }
+    if (r.done) {
+      p.exitCode = typeof r.value === "number" ? r.value : 0;
+      return this.writeExit(argsPtr, p.exitCode);
+    }
+    const q = r.value;
+    const a = this.args();
+    const base = argsPtr >>> 2;
+    if (q.kind === "work") {
+      const c = BigInt(Math.max(0, Math.round(q.cycles)));
+      a[base] = Number(c & 0xffff_ffffn) | 0;
+      a[base + 1] = Number(c >> 32n) | 0;
+      return -2;
+    }
+    if (q.kind === "exit") { p.exitCode = q.code; return this.writeExit(argsPtr, q.code); }
+    for (let i = 0; i < 6; i++) a[base + i] = (q.args[i] ?? 0) | 0;
+    return q.nr;
+  }
+
+  private writeExit(argsPtr: number, code: number): number {
+    this.args()[argsPtr >>> 2] = code | 0;
+    return -1;
+  }
+}

@@ -1,0 +1,86 @@
+// Machine profiles: CPU count, clock, HZ and the cycle cost of every kernel operation the
+// simulator charges. docs/calibration.md gives the source of each default.
+
+export const COST_NAMES = [
+  "syscallEntry", "syscallExit", "lock", "lockTransfer", "spinIter", "contextSwitch", "ipi",
+  "copyPerKB", "timerIrq", "workDispatch", "userWork", "wakeup", "kernelOp", "slab",
+  "pageFault", "timerOp", "diskIrq",
+] as const;
+export type CostName = (typeof COST_NAMES)[number];
+export type Costs = Record<CostName, number>;
+
+export interface Profile {
+  name: string;
+  cpus: number;          // 1..8
+  khz: number;           // CPU clock in kHz
+  hz: 100 | 250 | 1000;  // timer ticks per second
+  balance: boolean;      // wake-affine placement of woken tasks
+  costs: Costs;
+}
+
+// A 2004 dual 2.8 GHz Pentium 4 Xeon (the class of machine pipetest and aio-stress ran on).
+export const XEON_2004: Profile = {
+  name: "xeon-2004",
+  cpus: 2,
+  khz: 2_800_000,
+  hz: 1000,
+  balance: false,
+  costs: {
+    syscallEntry: 450,
+    syscallExit: 250,
+    lock: 120,
+    lockTransfer: 600,
+    spinIter: 60,
+    contextSwitch: 3000,
+    ipi: 3000,
+    copyPerKB: 1400,
+    timerIrq: 4000,
+    workDispatch: 500,
+    userWork: 2000,
+    wakeup: 400,
+    kernelOp: 60,
+    slab: 150,
+    pageFault: 2500,
+    timerOp: 150,
+    diskIrq: 5000,
+  },
+};
+
+export const PROFILES: Record<string, Profile> = { [XEON_2004.name]: XEON_2004 };
+
+export interface ProfileOverrides {
+  cpus?: number;
+  hz?: number;
+  khz?: number;
+  balance?: boolean;
+  costs?: Partial<Costs>;
+}
+
+// Returns a validated profile: a named base with overrides. Throws an Error naming the field.
+export function resolveProfile(base: string | Profile = XEON_2004.name, o: ProfileOverrides = {}): Profile {
+  const b = typeof base === "string" ? PROFILES[base] : base;
+  if (!b) throw new Error(`profile: unknown profile "${base}" (known: ${Object.keys(PROFILES).join(", ")})`);
+  const p: Profile = {
+    ...b,
+    cpus: o.cpus ?? b.cpus,
+    hz: (o.hz ?? b.hz) as Profile["hz"],
+    khz: o.khz ?? b.khz,
+    balance: o.balance ?? b.balance,
+    costs: { ...b.costs, ...(o.costs ?? {}) },
+  };
+  validateProfile(p);
+  return p;
+}
+
+export function validateProfile(p: Profile): void {
+  if (!Number.isInteger(p.cpus) || p.cpus < 1 || p.cpus > 8) throw new Error(`profile.cpus: must be an integer from 1 to 8, got ${p.cpus}`);
+  if (![100, 250, 1000].includes(p.hz)) throw new Error(`profile.hz: must be 100, 250 or 1000, got ${p.hz}`);
+  if (!Number.isInteger(p.khz) || p.khz < 1000) throw new Error(`profile.khz: must be an integer of at least 1000, got ${p.khz}`);
+  for (const k of Object.keys(p.costs)) {
+    if (!(COST_NAMES as readonly string[]).includes(k)) throw new Error(`profile.costs.${k}: unknown cost`);
+  }
+  for (const k of COST_NAMES) {
+    const v = p.costs[k];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new Error(`profile.costs.${k}: must be a non-negative integer number of cycles, got ${v}`);
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds the kernel module (debug and release) once. Skips targets whose output is newer than
+// every source under assembly/ and the build scripts, so `npm test` and the CLI stay quick.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync, existsSync, mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quiet = process.argv.includes("--quiet");
+const force = process.argv.includes("--force");
+const only = process.argv.find((a) => a.startsWith("--target="))?.slice(9);
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const srcTime = Math.max(newest(join(root, "assembly")), statSync(join(root, "asconfig.json")).mtimeMs,
+  statSync(join(root, "scripts/asyncify-transform.mjs")).mtimeMs, statSync(join(root, "scripts/build.mjs")).mtimeMs);
+mkdirSync(join(root, "build"), { recursive: true });
+
+const targets = [
+  { name: "release", out: "build/kernel.release.wasm", config: "asconfig.json" },
+  { name: "debug", out: "build/kernel.debug.wasm", config: "asconfig.json" },
+  { name: "wasi", out: "build/printk.wasi.wasm", config: "asconfig.wasi.json" },
+].filter((t) => !only || t.name === only);
+
+for (const t of targets) {
+  const out = join(root, t.out);
+  if (!existsSync(join(root, t.config))) continue;
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= srcTime) continue;
+  if (!quiet) process.stderr.write(`asc: building ${t.name} -> ${t.out}\n`);
+  const r = spawnSync(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"),
+    "--config", t.config, "--target", t.name,
+    ...(t.name === "wasi" ? [] : ["--transform", join(root, "scripts/asyncify-transform.mjs")])], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) { process.stderr.write(`asc: ${t.name} failed\n`); process.exit(r.status ?? 1); }
+}
