@@ -3,9 +3,10 @@ import { readFile } from "node:fs/promises";
 import { setModuleSource, type Build } from "./loader.ts";
 
 const root = new URL("../", import.meta.url);
+const buildDir = process.env.AIO_SIM_BUILD_DIR || "build";
 
 setModuleSource(async (build: Build) => {
-  const bytes = await readFile(new URL(`build/kernel.${build}.wasm`, root));
+  const bytes = await readFile(new URL(`${buildDir}/kernel.${build}.wasm`, root));
   return WebAssembly.compile(bytes);
 });
 

@@ -21,12 +21,14 @@ function newest(dir) {
 }
 const srcTime = Math.max(newest(join(root, "assembly")), statSync(join(root, "asconfig.json")).mtimeMs,
   statSync(join(root, "scripts/asyncify-transform.mjs")).mtimeMs, statSync(join(root, "scripts/build.mjs")).mtimeMs);
-mkdirSync(join(root, "build"), { recursive: true });
+// AIO_SIM_BUILD_DIR lets parallel work build and load its own copy (host/node.ts reads it too).
+const outDir = process.env.AIO_SIM_BUILD_DIR || "build";
+mkdirSync(join(root, outDir), { recursive: true });
 
 const targets = [
-  { name: "release", out: "build/kernel.release.wasm", config: "asconfig.json" },
-  { name: "debug", out: "build/kernel.debug.wasm", config: "asconfig.json" },
-  { name: "wasi", out: "build/printk.wasi.wasm", config: "asconfig.wasi.json" },
+  { name: "release", out: `${outDir}/kernel.release.wasm`, config: "asconfig.json" },
+  { name: "debug", out: `${outDir}/kernel.debug.wasm`, config: "asconfig.json" },
+  { name: "wasi", out: `${outDir}/printk.wasi.wasm`, config: "asconfig.wasi.json" },
 ].filter((t) => !only || t.name === only);
 
 for (const t of targets) {
@@ -35,7 +37,8 @@ for (const t of targets) {
   if (!force && existsSync(out) && statSync(out).mtimeMs >= srcTime) continue;
   if (!quiet) process.stderr.write(`asc: building ${t.name} -> ${t.out}\n`);
   const r = spawnSync(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"),
-    "--config", t.config, "--target", t.name,
+    "--config", t.config, "--target", t.name, "--outFile", t.out,
+    ...(t.name === "debug" ? ["--textFile", t.out.replace(/\.wasm$/, ".wat")] : []),
     ...(t.name === "wasi" ? [] : ["--transform", join(root, "scripts/asyncify-transform.mjs")])], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) { process.stderr.write(`asc: ${t.name} failed\n`); process.exit(r.status ?? 1); }
 }
