@@ -35,6 +35,8 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
 export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
 export function stop(): void { request_stop(); }
 export function now(): u64 { return engine_now(); }
+// The clock of the CPU running the current task (what a user program's own clock reads).
+export function cpu_now(): u64 { return changetype<usize>(this_cpu) ? this_cpu.clock : engine_now(); }
 export function get_jiffies(): u32 { return jiffies; }
 export function set_trace(on: bool): void { trace_enable(on); }
 

@@ -84,6 +84,8 @@ export class Machine {
   get now(): bigint { return this.ex.now(); }
   get seconds(): number { return Number(this.ex.now()) / this.cyclesPerSecond; }
   get jiffies(): number { return this.ex.get_jiffies() >>> 0; }
+  // The clock of the CPU running the calling user program (for programs timing themselves).
+  cpuNow(): bigint { return (this.ex.cpu_now as () => bigint)(); }
 
   spawn(program: Program, o: SpawnOptions = {}): number {
     const name = o.name ?? (program.name || "prog");
