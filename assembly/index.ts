@@ -2,7 +2,7 @@
 import { nr_cpus as _nr_cpus, cpu_of, this_cpu, current, NR_CPUS } from "./kernel/cpu";
 import * as cpu from "./kernel/cpu";
 import { set_cost, set_clock, set_balance, NR_COSTS } from "./kernel/profile";
-import { sched_init, idle_init, nr_context_switches, find_task_by_pid, wake_up_new_task,
+import { sched_init, idle_init, nr_context_switches, find_task_by_pid, wake_up_new_task, all_tasks,
          set_user_nice, send_signal, nr_tasks } from "./kernel/sched";
 import { timer_interrupt, jiffies } from "./kernel/timer";
 import { run as engine_run, now_cycles as engine_now, request_stop } from "./kernel/engine";
@@ -75,6 +75,17 @@ export function task_ptr(pid: i32): usize { return changetype<usize>(find_task_b
 export function task_nvcsw(t: usize): u64 { return changetype<task_struct>(t).nvcsw; }
 export function task_nivcsw(t: usize): u64 { return changetype<task_struct>(t).nivcsw; }
 export function task_runtime(t: usize): u64 { return changetype<task_struct>(t).runtime; }
+// Walks every live task: task_iter(0) is the first, task_iter(t) the one after t, 0 at the end.
+export function task_iter(t: usize): usize {
+  let l = t ? changetype<task_struct>(t).tasks.next : all_tasks.next;
+  return l === all_tasks ? 0 : changetype<usize>(l) - offsetof<task_struct>("tasks_next");
+}
+export function task_pid(t: usize): i32 { return changetype<task_struct>(t).pid; }
+export function task_comm(t: usize): usize { return changetype<task_struct>(t).comm; }
+export function task_flags(t: usize): u32 { return changetype<task_struct>(t).flags; }
+export function task_state(t: usize): i32 { return changetype<task_struct>(t).state; }
+export function task_cpu(t: usize): i32 { return changetype<task_struct>(t).cpu; }
+export function task_user_cycles(t: usize): u64 { return changetype<task_struct>(t).user_cycles; }
 
 // ---- built-in kernel workloads
 export function start_pingpong(rounds: i32, cpu_a: i32, cpu_b: i32): void { pingpong_start(rounds, cpu_a, cpu_b); }
