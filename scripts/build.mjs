@@ -20,7 +20,9 @@ function newest(dir) {
   return t;
 }
 const srcTime = Math.max(newest(join(root, "assembly")), statSync(join(root, "asconfig.json")).mtimeMs,
-  statSync(join(root, "scripts/asyncify-transform.mjs")).mtimeMs, statSync(join(root, "scripts/build.mjs")).mtimeMs);
+  statSync(join(root, "scripts/asyncify-transform.mjs")).mtimeMs, statSync(join(root, "scripts/build.mjs")).mtimeMs,
+  ...["asconfig.wasi.json", "scripts/wasi-imports-transform.mjs"].filter((f) => existsSync(join(root, f)))
+    .map((f) => statSync(join(root, f)).mtimeMs));
 // AIO_SIM_BUILD_DIR lets parallel work build and load its own copy (host/node.ts reads it too).
 const outDir = process.env.AIO_SIM_BUILD_DIR || "build";
 mkdirSync(join(root, outDir), { recursive: true });
@@ -39,7 +41,8 @@ for (const t of targets) {
   const r = spawnSync(process.execPath, [join(root, "node_modules/assemblyscript/bin/asc.js"),
     "--config", t.config, "--target", t.name, "--outFile", t.out,
     ...(t.name === "debug" ? ["--textFile", t.out.replace(/\.wasm$/, ".wat")] : []),
-    ...(t.name === "wasi" ? [] : ["--transform", join(root, "scripts/asyncify-transform.mjs")])], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    "--transform", join(root, "scripts/asyncify-transform.mjs"),
+    ...(t.name === "wasi" ? ["--transform", join(root, "scripts/wasi-imports-transform.mjs")] : [])], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) { process.stderr.write(`asc: ${t.name} failed\n`); process.exit(r.status ?? 1); }
   if (t.name === "release") {
     // Asyncify runs after asc's optimiser; one more -O3 pass cleans up the state checks it added
