@@ -1,6 +1,6 @@
 // A simulated machine: one kernel instance booted from a profile, its user programs, and its
 // counters. The TypeScript side of every workload goes through this class.
-import { instantiateKernel, type Build, type KernelExports } from "./loader.ts";
+import { instantiateKernel, exportOf, type Build, type KernelExports } from "./loader.ts";
 import { COST_NAMES, resolveProfile, type Profile, type ProfileOverrides } from "./profile.ts";
 import { TraceSink } from "./trace.ts";
 import type { Program, Request, ProcessApi } from "./program.ts";
@@ -11,6 +11,7 @@ export interface BootOptions {
   overrides?: ProfileOverrides;
   build?: Build;
   trace?: boolean | "lines";     // record the trace (hash only, or keep the text lines too)
+  seed?: number;                 // seeds the kernel's pseudo-random choices (fault injection)
   boot?: (ex: KernelExports) => void;  // extra kernel set-up before the first run (variants, checks)
 }
 
@@ -74,6 +75,10 @@ export class Machine {
     COST_NAMES.forEach((name, i) => ex.set_cost(i, BigInt(profile.costs[name])));
     m.guard(() => ex.boot(profile.cpus, BigInt(profile.khz), profile.hz, profile.balance ? 1 : 0));
     if (opts.trace) ex.set_trace(true);
+    if (opts.seed !== undefined) {
+      if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new Error(`seed: must be an integer from 0 to 4294967295, got ${opts.seed}`);
+      exportOf<(s: number) => void>(ex, "set_seed")?.(opts.seed >>> 0);
+    }
     opts.boot?.(ex);
     return m;
   }
@@ -85,7 +90,7 @@ export class Machine {
   get seconds(): number { return Number(this.ex.now()) / this.cyclesPerSecond; }
   get jiffies(): number { return this.ex.get_jiffies() >>> 0; }
   // The clock of the CPU running the calling user program (for programs timing themselves).
-  cpuNow(): bigint { return (this.ex.cpu_now as () => bigint)(); }
+  cpuNow(): bigint { return this.ex.cpu_now(); }
 
   spawn(program: Program, o: SpawnOptions = {}): number {
     const name = o.name ?? (program.name || "prog");

@@ -60,3 +60,20 @@ export function describeVariant(v: Variant): string {
   const on = (b: boolean) => (b ? "on" : "off");
   return `${v.name} [opt1 ${on(v.opt1)}, opt2 ${on(v.opt2)}, opt3 ${on(v.opt3)}, opt4 ${v.opt4}, run_all ${on(v.runAll)}, cancel_delayed ${on(v.cancelDelayed)}]`;
 }
+
+// The kernel's flag bits (assembly/fs/aio_variant.ts).
+export const VARIANT_BITS = { opt1: 1 << 0, opt2: 1 << 1, opt3: 1 << 2, hz10: 1 << 3, waiter: 1 << 4, runAll: 1 << 5,
+  cancelDelayed: 1 << 6, noCancelDelayed: 1 << 7 } as const;
+
+export function variantFlags(v: Variant): number {
+  const b = VARIANT_BITS;
+  let f = 0;
+  if (v.opt1) f |= b.opt1;
+  if (v.opt2) f |= b.opt2;
+  if (v.opt3) f |= b.opt3;
+  if (v.opt4 === "hz10") f |= b.hz10;
+  if (v.opt4 === "waiter") f |= b.waiter;
+  if (v.runAll) f |= b.runAll;
+  f |= v.cancelDelayed ? b.cancelDelayed : b.noCancelDelayed;
+  return f;
+}

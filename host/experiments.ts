@@ -1,0 +1,130 @@
+// Workload runs with their measurements, shared by the CLI, the web page and the tests.
+// Everything here is simulated time; wall-clock figures are only the simulator's own speed.
+import { Machine, type BootOptions } from "./machine.ts";
+import type { ProfileOverrides } from "./profile.ts";
+import { snapshot, rates, percentile, type Rates, type Snapshot } from "./counters.ts";
+import { pipetestProgram, type PipetestOptions } from "./workloads/pipetest.ts";
+import { describeVariant, variantFlags, type Variant } from "./variant.ts";
+import { exportOf, type KernelExports } from "./loader.ts";
+
+export interface MachineOptions {
+  profile?: string;
+  overrides?: ProfileOverrides;
+  seed?: number;
+  trace?: boolean;
+  build?: BootOptions["build"];
+}
+
+export interface LatencySummary { count: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }
+
+export interface SimSpeed { wallSeconds: number; simSecondsPerWallSecond: number }
+
+export interface PipetestReport {
+  workload: "pipetest";
+  variant: string;
+  variantFlags: number;
+  machine: { profile: string; cpus: number; hz: number; khz: number };
+  options: Required<PipetestOptions>;
+  passes: number;
+  seconds: number;
+  passesPerSec: number;
+  cyclesPerPass: number;
+  contextSwitches: Rates;
+  latency: LatencySummary;
+  aio: Record<string, number>;
+  locks: { name: string; acquisitions: number; contended: number; spinCycles: number; transfers: number }[];
+  traceHash?: string;
+  errors: string[];
+  speed: SimSpeed;
+  lines: string[];          // the original program's output lines, in simulated time
+}
+
+export function applyVariant(ex: KernelExports, v: Variant): void {
+  const set = exportOf<(f: number) => number>(ex, "aio_set_variant");
+  if (!set) throw new Error("variant: this kernel build has no AIO port (aio_set_variant missing)");
+  if (set(variantFlags(v)) !== 0) throw new Error("variant: the kernel refused the variant (already in use?)");
+}
+
+export async function bootFor(mo: MachineOptions, v: Variant): Promise<Machine> {
+  return Machine.boot({ profile: mo.profile, overrides: mo.overrides, trace: mo.trace, build: mo.build,
+    seed: mo.seed, boot: (ex) => applyVariant(ex, v) });
+}
+
+function latencySummary(m: Machine, cycles: number[]): LatencySummary {
+  const s = [...cycles].sort((a, b) => a - b);
+  const us = (c: number) => (c / m.cyclesPerSecond) * 1e6;
+  return { count: s.length, p50Us: us(percentile(s, 50)), p90Us: us(percentile(s, 90)), p99Us: us(percentile(s, 99)), maxUs: us(s.length ? s[s.length - 1] : 0) };
+}
+
+// Reads the port's counters (aio_wakeups & co.) where the build exports them.
+export function aioCounters(m: Machine): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, f] of Object.entries(m.ex)) {
+    if (k.startsWith("aio_stat_") && typeof f === "function") out[k.slice(9)] = Number((f as () => number | bigint)());
+  }
+  return out;
+}
+
+export function lockStats(m: Machine): PipetestReport["locks"] {
+  const f = (m as unknown as { lockClasses?: () => PipetestReport["locks"] }).lockClasses;
+  return f ? f.call(m) : [];
+}
+
+export interface RunHooks { onProgress?: (fraction: number) => void }
+
+export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOptions, hooks: RunHooks = {}): Promise<PipetestReport> {
+  const m = await bootFor(mo, v);
+  const { program, result } = pipetestProgram(po, m.profile.costs.userWork);
+  let start: Snapshot | null = null;
+  const wrapped: typeof program = function* (api) {
+    const g = program(api);
+    let r = g.next(0);
+    while (!r.done) {
+      if (!start && result.startCycle) start = snapshot(m);
+      const ret: number = yield r.value;
+      r = g.next(ret);
+    }
+    return r.value;
+  };
+  m.spawn(wrapped, { name: "pipetest", cpu: 0 });
+  const wall0 = performance.now();
+  const totalPasses = po.threads * po.generations;
+  let reason = "";
+  for (;;) {
+    const r = m.run({ seconds: 0.05 });
+    hooks.onProgress?.(Math.min(1, result.passes / totalPasses));
+    if (r.reason !== "time") { reason = r.reason; break; }
+  }
+  const wall = (performance.now() - wall0) / 1000;
+  if (reason === "hang") throw new Error(`pipetest: the machine hung (${m.log.slice(-3).join(" | ")})`);
+  const end = snapshot(m);
+  end.cycle = result.endCycle;
+  const cs = rates(m, start ?? end, end);
+  const seconds = Number(result.endCycle - result.startCycle) / m.cyclesPerSecond;
+  const pps = seconds > 0 ? result.passes / seconds : 0;
+  const p = m.profile;
+  const lines = [
+    `using ${po.pipes} pipe pairs, ${po.threads} message threads, ${po.generations} generations, ${result.bufsize} bufsize`,
+    `Ok! Mode aio: ${result.passes} passes in ${Math.floor(seconds)}.${String(Math.round((seconds % 1) * 1e6)).padStart(6, "0")} seconds`,
+    `passes_per_sec: ${pps.toFixed(2)}`,
+  ];
+  return {
+    workload: "pipetest",
+    variant: describeVariant(v),
+    variantFlags: variantFlags(v),
+    machine: { profile: p.name, cpus: p.cpus, hz: p.hz, khz: p.khz },
+    options: { ...po, bufsize: result.bufsize },
+    passes: result.passes,
+    seconds,
+    passesPerSec: pps,
+    cyclesPerPass: result.passes ? Number(result.endCycle - result.startCycle) / result.passes : 0,
+    contextSwitches: cs,
+    latency: latencySummary(m, result.latencies),
+    aio: aioCounters(m),
+    locks: lockStats(m),
+    traceHash: mo.trace ? m.traceHash() : undefined,
+    errors: result.errors,
+    speed: { wallSeconds: wall, simSecondsPerWallSecond: wall > 0 ? Number(m.now) / m.cyclesPerSecond / wall : 0 },
+    lines,
+  };
+}
