@@ -1,6 +1,9 @@
 // Command-line parsing for aio-sim. Every mistake becomes a UsageError whose message is one line
 // naming the option; main.ts prints it and exits with status 2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { resolveVariant } from "../variant.ts";
+import { resolveProfile, type ProfileOverrides } from "../profile.ts";
+import type { MachineOptions } from "../experiments.ts";
 
 export class UsageError extends Error {
   constructor(msg: string) { super(msg); this.name = "UsageError"; }
@@ -48,3 +51,30 @@ export const MACHINE_OPTIONS: Spec = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
+
+// The machine and variant options every command takes.
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export function machineOptions(v: Values): MachineOptions {
+  const overrides: ProfileOverrides = {};
+  if (v.cpus !== undefined) overrides.cpus = intOpt("--cpus", v.cpus as string, 2, 1, 8);
+  if (v.hz !== undefined) {
+    const hz = intOpt("--hz", v.hz as string, 1000, 1);
+    if (![100, 250, 1000].includes(hz)) throw new UsageError(`--hz: must be 100, 250 or 1000, got ${hz}`);
+    overrides.hz = hz;
+  }
+  const profile = (v.profile as string | undefined) ?? "xeon-2004";
+  try { resolveProfile(profile, overrides); } catch (e) { throw new UsageError(`--profile: ${(e as Error).message}`); }
+  const seed = v.seed === undefined ? undefined : intOpt("--seed", v.seed as string, 0, 0, 0xffffffff);
+  return { profile, overrides, seed };
+}
+
+export function variantOf(v: Values) {
+  try {
+    return resolveVariant((v.variant as string | undefined) ?? "patched", (v.opt as string | undefined) ?? "");
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new UsageError(msg.startsWith("opt") ? `--${msg}` : `--${msg}`);
+  }
+}
+
