@@ -311,7 +311,12 @@ export function do_exit(code: i32): void {
 export let dead_task: usize = 0;
 export function reap_dead_task(): void {
   if (dead_task) {
-    free_task(changetype<task_struct>(dead_task));
+    let t = changetype<task_struct>(dead_task);
+    // A dying task can give way at an interleave point inside its last schedule() (the runqueue
+    // lock) before it has switched away; it is still its CPU's current task then, and freeing
+    // it would recycle the save area it is about to be rewound from.
+    if (changetype<usize>(cpu_of(t.cpu).curr) == dead_task) return;
+    free_task(t);
     dead_task = 0;
   }
 }
