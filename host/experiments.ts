@@ -15,7 +15,13 @@ export interface MachineOptions {
   build?: BootOptions["build"];
 }
 
-export interface LatencySummary { count: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }
+// Upper bounds (µs) of the latency histogram's buckets; the last bucket holds the rest.
+export const LATENCY_BUCKETS_US = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000, 1000000];
+
+export interface LatencySummary {
+  count: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number;
+  histogram: number[];      // counts per LATENCY_BUCKETS_US bucket, plus one for the rest
+}
 
 export interface SimSpeed { wallSeconds: number; simSecondsPerWallSecond: number }
 
@@ -50,10 +56,18 @@ export async function bootFor(mo: MachineOptions, v: Variant): Promise<Machine> 
     seed: mo.seed, boot: (ex) => applyVariant(ex, v) });
 }
 
-function latencySummary(m: Machine, cycles: number[]): LatencySummary {
+export function latencySummary(m: Machine, cycles: number[]): LatencySummary {
   const s = [...cycles].sort((a, b) => a - b);
   const us = (c: number) => (c / m.cyclesPerSecond) * 1e6;
-  return { count: s.length, p50Us: us(percentile(s, 50)), p90Us: us(percentile(s, 90)), p99Us: us(percentile(s, 99)), maxUs: us(s.length ? s[s.length - 1] : 0) };
+  const histogram = new Array<number>(LATENCY_BUCKETS_US.length + 1).fill(0);
+  for (const c of s) {
+    const v = us(c);
+    let i = LATENCY_BUCKETS_US.findIndex((b) => v < b);
+    if (i < 0) i = LATENCY_BUCKETS_US.length;
+    histogram[i]++;
+  }
+  return { count: s.length, p50Us: us(percentile(s, 50)), p90Us: us(percentile(s, 90)), p99Us: us(percentile(s, 99)),
+    maxUs: us(s.length ? s[s.length - 1] : 0), histogram };
 }
 
 // Reads the port's counters (aio_wakeups & co.) where the build exports them.
@@ -70,7 +84,27 @@ export function lockStats(m: Machine): PipetestReport["locks"] {
   return f ? f.call(m) : [];
 }
 
-export interface RunHooks { onProgress?: (fraction: number) => void }
+// A point of the live time series: rates over the last slice of simulated time.
+export interface Sample {
+  t: number;                  // simulated seconds since boot
+  csPerSec: number;
+  opsPerSec: number;          // passes (pipetest) or completed I/Os per second
+  cpuBusyPct: number[];       // per CPU, 100 - idle
+}
+
+export interface RunHooks {
+  onProgress?: (fraction: number) => void;
+  onSample?: (s: Sample) => void;
+  shouldStop?: () => boolean;   // polled between slices; a true answer ends the run early
+  between?: () => Promise<void>;  // awaited between slices (a page's worker lets messages in)
+}
+
+// Rates between two snapshots as a chart sample.
+export function sampleOf(m: Machine, a: Snapshot, b: Snapshot, ops: number): Sample {
+  const r = rates(m, a, b);
+  return { t: Number(b.cycle) / m.cyclesPerSecond, csPerSec: r.switchesPerSec,
+    opsPerSec: r.seconds > 0 ? ops / r.seconds : 0, cpuBusyPct: r.perCpu.map((c) => 100 - c.idlePct) };
+}
 
 export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOptions, hooks: RunHooks = {}): Promise<PipetestReport> {
   const m = await bootFor(mo, v);
@@ -90,10 +124,19 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
   const wall0 = performance.now();
   const totalPasses = po.threads * po.generations;
   let reason = "";
+  let prev = snapshot(m), prevPasses = 0;
   for (;;) {
-    const r = m.run({ seconds: 0.05 });
+    const r = m.run({ seconds: 0.02 });
     hooks.onProgress?.(Math.min(1, result.passes / totalPasses));
+    if (hooks.onSample) {
+      const cur = snapshot(m);
+      hooks.onSample(sampleOf(m, prev, cur, result.passes - prevPasses));
+      prev = cur;
+      prevPasses = result.passes;
+    }
     if (r.reason !== "time") { reason = r.reason; break; }
+    if (hooks.between) await hooks.between();
+    if (hooks.shouldStop?.()) { reason = "stopped"; break; }
   }
   const wall = (performance.now() - wall0) / 1000;
   if (reason === "hang") throw new Error(`pipetest: the machine hung (${m.log.slice(-3).join(" | ")})`);

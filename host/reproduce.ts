@@ -36,13 +36,22 @@ const ROWS: { variant: string; anchor: Anchor; fitted?: boolean }[] = [
   { variant: "patched", anchor: { csPerSec: 30, text: "~30 cs/s" } },
 ];
 
-export async function runReproduce(mo: MachineOptions, o: { quick?: boolean; onProgress?: (f: number) => void } = {}): Promise<ReproduceReport> {
+export interface ReproduceOptions {
+  quick?: boolean;
+  onProgress?: (f: number) => void;
+  between?: () => Promise<void>;
+  shouldStop?: () => boolean;
+}
+
+export async function runReproduce(mo: MachineOptions, o: ReproduceOptions = {}): Promise<ReproduceReport> {
   const args = o.quick ? PIPETEST_QUICK : PIPETEST_DEFAULTS;
   const t0 = performance.now();
   const rows: PipetestRow[] = [];
   for (const [i, r] of ROWS.entries()) {
     const v = resolveVariant(r.variant);
-    const report = await runPipetest(mo, v, args, { onProgress: (f) => o.onProgress?.((i + f) / ROWS.length) });
+    if (o.shouldStop?.()) throw new Error("reproduce: stopped");
+    const report = await runPipetest(mo, v, args, { onProgress: (f) => o.onProgress?.((i + f) / ROWS.length),
+      between: o.between, shouldStop: o.shouldStop });
     rows.push({ row: r.variant, variant: report.variant, note: VARIANT_NOTES[r.variant], anchor: r.anchor, fitted: !!r.fitted, report });
   }
   const by = (n: string) => rows.find((r) => r.row === n)!.report;
