@@ -12,6 +12,9 @@ import { sys_call } from "./syscalls";
 import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
 import { task_struct } from "./include/linux/sched";
 import { BUG } from "./kernel/panic";
+import { kmem_cache_init } from "./mm/slab";
+import { proc_caches_init, mm_alloc } from "./kernel/fork";
+import { ENOMEM } from "./include/linux/errno";
 
 export { set_cost, NR_COSTS };
 
@@ -25,6 +28,8 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   set_clock(khz, hz);
   set_balance(balance);
   cpu.nr_cpus = ncpus;
+  kmem_cache_init();        // the size-N general caches
+  proc_caches_init();       // mm_struct, vm_area_struct; the exit and switch_mm hooks
   sched_init(ncpus);
   idle_init(ncpus);
   cpu.timer_interrupt_fn = timer_interrupt.index;
@@ -47,7 +52,11 @@ export function scratch(): usize { return scratch_area; }
 // Spawns a user task (its name in scratch) that runs the host program registered under the
 // returned pid.
 export function spawn_user(name_len: i32, nice: i32, cpu_: i32): i32 {
+  let mm = mm_alloc();       // a user task starts with an empty address space of its own
+  if (!changetype<usize>(mm)) return -ENOMEM;
   let t = entry_spawn_user(String.UTF8.decodeUnsafe(scratch_area, <usize>name_len), nice, cpu_);
+  t.mm = mm;
+  t.active_mm = mm;
   wake_up_new_task(t);
   return t.pid;
 }
@@ -90,3 +99,12 @@ export function task_user_cycles(t: usize): u64 { return changetype<task_struct>
 // ---- built-in kernel workloads
 export function start_pingpong(rounds: i32, cpu_a: i32, cpu_b: i32): void { pingpong_start(rounds, cpu_a, cpu_b); }
 export function pingpong_done(): i32 { return pp_rounds_done; }
+
+// ---- memory management (mm/slab.ts, mm/uaccess.ts, kernel/fork.ts; host/mm.ts reads these)
+export {
+  slab_set_debug, slab_nr_caches, slab_cache_at, slab_cache_name, slab_cache_objsize, slab_cache_active,
+  slab_cache_allocs, slab_cache_frees, slab_cache_failed, slab_cache_high_water, slab_cache_snap,
+  slab_snapshot, slab_leaks, slab_injected, slab_fail_nth, slab_fail_random,
+} from "./mm/slab";
+export { user_translate } from "./mm/uaccess";
+export { task_ppid, task_mm, mm_info, mm_live } from "./kernel/fork";

@@ -3,8 +3,11 @@
 import { ENOSYS } from "./include/linux/errno";
 import { current } from "./kernel/cpu";
 import { schedule, preempt_point } from "./kernel/sched";
+import { sys_mmap2, sys_munmap, sys_mprotect } from "./mm/mmap";
+import { sys_fork, sys_clone } from "./kernel/fork";
 
 export const __NR_exit: i32 = 1;
+export const __NR_fork: i32 = 2;
 export const __NR_read: i32 = 3;
 export const __NR_write: i32 = 4;
 export const __NR_open: i32 = 5;
@@ -16,6 +19,7 @@ export const __NR_pipe: i32 = 42;
 export const __NR_munmap: i32 = 91;
 export const __NR_ftruncate: i32 = 93;
 export const __NR_fsync: i32 = 118;
+export const __NR_clone: i32 = 120;
 export const __NR_mprotect: i32 = 125;
 export const __NR_sched_yield: i32 = 158;
 export const __NR_nanosleep: i32 = 162;
@@ -42,6 +46,11 @@ export function sys_call(nr: i32, args: usize): i32 {
   switch (nr) {
     case __NR_getpid: return sys_getpid();
     case __NR_sched_yield: return sys_sched_yield();
+    case __NR_mmap2: return sys_mmap2(<usize>a0, <usize>a1, <u32>a2, <u32>a3, a4, <usize>load<i32>(args, 20));
+    case __NR_munmap: return sys_munmap(<usize>a0, <usize>a1);
+    case __NR_mprotect: return sys_mprotect(<usize>a0, <usize>a1, <u32>a2);
+    case __NR_fork: return sys_fork();
+    case __NR_clone: return sys_clone(<u32>a0);
   }
   return -ENOSYS;
 }

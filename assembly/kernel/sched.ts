@@ -24,7 +24,7 @@ import { spin_lock_init, spin_lock, spin_unlock, lock_class_register } from "./s
 import { BUG, panic } from "./panic";
 import { trace_on, trace_record, TR_SWITCH, TR_WAKEUP, TR_EXIT } from "./trace";
 import { alloc_contig } from "../mm/page_alloc";
-import { kmem_cache_t, kmem_cache_create, kmem_cache_alloc, kmem_cache_free } from "../mm/slab";
+import { kmem_cache_t, kmem_cache_create, kmem_cache_alloc, kmem_cache_free, SLAB_NOFAULT } from "../mm/slab";
 
 // ---- runqueues
 
@@ -146,7 +146,7 @@ export function alloc_task(name: string, nice: i32, flags: u32, entry: u32, cpu:
   return t;
 }
 
-function free_task(t: task_struct): void {
+export function free_task(t: task_struct): void {
   list_del_init(t.tasks);
   nr_tasks--;
   let area = changetype<usize>(t.thread) - abuf_size - C_STACK_SIZE;
@@ -282,6 +282,7 @@ export function schedule(): void {
   }
   if (trace_on) trace_record(now, TR_SWITCH, c.id, prev.pid, next.pid, prev.state);
   next.cpu = c.id;
+  if (switch_mm_fn) call_indirect<void>(switch_mm_fn, changetype<usize>(prev), changetype<usize>(next));
   spin_unlock(rq.lock);
   set_curr_task(next);
   arch_switch_out(prev.thread);
@@ -291,6 +292,9 @@ export function schedule(): void {
 
 // ---- exit
 
+// (prev, next) => void: the mm half of context_switch (kernel/fork.ts context_switch_mm),
+// called with the runqueue lock held just before prev leaves the CPU.
+export let switch_mm_fn: u32 = 0;
 export let exit_hook_fn: u32 = 0;       // (task) => void: releases mm and files (kernel/exit.ts)
 
 // The current task ends: its resources are released, then it schedules away for good.
@@ -398,7 +402,7 @@ export function kthread_create(name: string, fn: u32, data: usize, nice: i32, cp
 
 export function sched_init(ncpus: i32): void {
   INIT_LIST_HEAD(all_tasks);
-  task_cachep = kmem_cache_create("task_struct", offsetof<task_struct>());
+  task_cachep = kmem_cache_create("task_struct", offsetof<task_struct>(), SLAB_NOFAULT);  // alloc_task cannot fail
   rq_lock_class = lock_class_register("runqueue.lock");
   alloc_lock_class = lock_class_register("task_struct.alloc_lock");
   for (let i = 0; i < ncpus; i++) {

@@ -113,9 +113,10 @@ export const MAX_HELD_LOCKS: i32 = 16;
   return changetype<task_struct>(changetype<usize>(l) - offsetof<task_struct>("tasks_next"));
 }
 
-// struct mm_struct (simulator subset) — 64 bytes
+// struct mm_struct (simulator subset) — 80 bytes
 //   0 mm_users   4 mm_count   8 mmap_sem (20)   28 ioctx_list_lock (8)   36 ioctx_list
 //  40 pgd        44 mmap (vma list)   48 map_count   52 mmap_base   56 total_vm   60 id
+//  64 page_table_lock (8)   72 rss   76 free_area_cache
 // ioctx_list is the head of the singly linked kioctx list (kioctx.next), as in 2.6.9.
 // @ts-ignore: decorator
 @unmanaged export class mm_struct {
@@ -135,10 +136,18 @@ export const MAX_HELD_LOCKS: i32 = 16;
   mmap_base: u32;            // where the next unplaced mapping is searched from (top-down)
   total_vm: u32;             // pages mapped
   id: i32;
+  page_table_lock_slock: u32; // guards the page tables and rss (mm/memory.ts)
+  page_table_lock_dep: u32;
+  rss: u32;                  // pages present in the page tables
+  free_area_cache: u32;      // top-down search resumes below this (mm/mmap.ts)
 
   // @ts-ignore: decorator
   @inline get mmap_sem(): rw_semaphore {
     return changetype<rw_semaphore>(changetype<usize>(this) + offsetof<mm_struct>("mmap_sem_count"));
+  }
+  // @ts-ignore: decorator
+  @inline get page_table_lock(): spinlock_t {
+    return changetype<spinlock_t>(changetype<usize>(this) + offsetof<mm_struct>("page_table_lock_slock"));
   }
   // @ts-ignore: decorator
   @inline get ioctx_list_lock(): rwlock_t {
