@@ -12,6 +12,7 @@ import { sys_call } from "./syscalls";
 import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
 import { task_struct } from "./include/linux/sched";
 import { BUG } from "./kernel/panic";
+import { hang_init } from "./kernel/hang";
 import { kmem_cache_init } from "./mm/slab";
 import { proc_caches_init, mm_alloc } from "./kernel/fork";
 import { ENOMEM } from "./include/linux/errno";
@@ -34,6 +35,7 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   idle_init(ncpus);
   cpu.timer_interrupt_fn = timer_interrupt.index;
   set_syscall_table(sys_call.index);
+  hang_init();
   cpu.set_current(cpu_of(0));
 }
 
@@ -108,3 +110,12 @@ export {
 } from "./mm/slab";
 export { user_translate } from "./mm/uaccess";
 export { task_ppid, task_mm, mm_info, mm_live } from "./kernel/fork";
+
+// ---- lock checking, lock statistics, hang detector (kernel/lockdep.ts, kernel/hang.ts;
+// host/metrics.ts reads these)
+export {
+  lockdep_enable, lockdep_set_bug, lockdep_report_count, lockdep_report_total, lockdep_report_word,
+  lockdep_report_text, lockdep_site_word, lockdep_site_comm, lockdep_edge_site, lockdep_has_edge,
+  lock_class_count, lock_class_name, lock_class_stat,
+} from "./kernel/lockdep";
+export { hang_info, hang_task_word, hang_task_comm } from "./kernel/hang";

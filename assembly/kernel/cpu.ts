@@ -75,6 +75,7 @@ export function compute_yield_at(c: cpu_t): void {
 // Hooks the rest of the kernel installs (function table indices), so cpu.ts stays at the
 // bottom of the import graph.
 export let timer_interrupt_fn: u32 = 0;   // () => void, runs one timer interrupt on this CPU
+export let lockdep_irqs_on_fn: u32 = 0;   // () => void, lockdep-lite: locks now held with irqs on
 
 // Gives the CPU to the engine; returns when this CPU is the one to run again.
 // @ts-ignore: decorator
@@ -108,6 +109,7 @@ export function cpu_kick(target: cpu_t, when: u64): void {
 export function local_irq_disable(): void { this_cpu.irqs_off = 1; }
 export function local_irq_enable(): void {
   this_cpu.irqs_off = 0;
+  if (lockdep_irqs_on_fn) call_indirect<void>(lockdep_irqs_on_fn);
   let c = this_cpu;
   if (c.clock >= c.next_tick && !c.in_irq) interleave();
 }

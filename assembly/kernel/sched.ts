@@ -20,7 +20,7 @@ import {
   NR_CPUS, compute_yield_at, in_task,
 } from "./cpu";
 import { COST_CONTEXT_SWITCH, COST_IPI, COST_WAKEUP, HZ, cost, cycles_per_jiffy, sched_balance } from "./profile";
-import { spin_lock_init, spin_lock, spin_unlock, lock_class_register } from "./spinlock";
+import { spin_lock_init, spin_lock, spin_unlock, lock_class_register, held_locks_text } from "./spinlock";
 import { BUG, panic } from "./panic";
 import { trace_on, trace_record, TR_SWITCH, TR_WAKEUP, TR_EXIT } from "./trace";
 import { alloc_contig } from "../mm/page_alloc";
@@ -241,7 +241,7 @@ export function schedule(): void {
   if (!in_task) BUG("schedule() called outside any task");
   let prev = current;
   if (in_atomic()) {
-    if (prev.lock_depth) BUG("scheduling while atomic: " + prev.lock_depth.toString() + " lock(s) held");
+    if (prev.lock_depth) BUG("scheduling while atomic: " + prev.lock_depth.toString() + " lock(s) held (" + held_locks_text(prev) + ")");
     BUG("scheduling while atomic: in interrupt context");
   }
   let c = this_cpu;

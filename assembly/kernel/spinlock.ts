@@ -148,6 +148,29 @@ function check_dep(idx: u32): lock_dep {
   return lock_dep_of(idx);
 }
 
+// The class of the lock at addr if one was initialised there (spin_lock_init, rwlock_init),
+// else 0. Lets reports name what a task sleeps on from a bare wait_queue_head_t address.
+export function lock_class_at(addr: usize): i32 {
+  if (!deps || !addr) return 0;
+  let idx = load<u32>(addr, 4);
+  if (idx == 0 || <i32>idx >= nr_deps) return 0;
+  let d = lock_dep_of(idx);
+  return d.addr == addr ? d.cls : 0;
+}
+
+// For BUG messages only (builds managed strings).
+export function comm_of(t: task_struct): string {
+  return String.UTF8.decodeUnsafe(t.comm, 16, true);
+}
+export function held_locks_text(t: task_struct): string {
+  let s = "";
+  for (let i = 0; i < t.lock_depth && i < MAX_HELD_LOCKS; i++) {
+    let d = lock_dep_of(load<u32>(t.held_locks + (<usize>i << 2)));
+    s += (i ? ", " : "") + changetype<string>(lock_class_of(d.cls).name);
+  }
+  return s;
+}
+
 // Records an acquisition that just succeeded: transfer cost if the line was on another CPU.
 function acquired(d: lock_dep, cls: lock_class): void {
   let c = this_cpu;
@@ -163,7 +186,11 @@ function acquired(d: lock_dep, cls: lock_class): void {
 }
 
 function released(d: lock_dep, cls: lock_class): void {
-  if (d.owner !== current) BUG("unlock of a lock held by another task (" + changetype<string>(cls.name) + ")");
+  if (d.owner !== current) {
+    let o = d.owner;
+    BUG("unlock of " + changetype<string>(cls.name) + " by a task that does not hold it (held by " +
+        (changetype<usize>(o) ? comm_of(o) + "/" + o.pid.toString() + " on CPU " + d.owner_cpu.toString() : "nobody") + ")");
+  }
   let hold = this_cpu.clock - d.acquired_at;
   if (hold > cls.max_hold) cls.max_hold = hold;
   d.owner = changetype<task_struct>(0);
@@ -179,6 +206,8 @@ export function _raw_spin_lock(lock: spinlock_t): void {
     if (d.owner_cpu == this_cpu.id)
       BUG("spinlock deadlock: " + changetype<string>(cls.name) + " already held on this CPU");
     if (nr_cpus == 1) BUG("spinlock deadlock on a one-CPU machine: " + changetype<string>(cls.name));
+    // let lockdep see the order before we spin: a real deadlock is reported, not just spun on
+    if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, lock.dep, LOCK_KIND_SPIN);
     cls.contended++;
     let start = this_cpu.clock;
     do {
@@ -242,6 +271,7 @@ export function read_lock(lock: rwlock_t): void {
   if (lock.lock == 0 || lock.lock > RW_LOCK_BIAS) BUG("rwlock corrupted: " + changetype<string>(cls.name));
   if (lock.lock < 1) {
     if (nr_cpus == 1 || d.owner_cpu == this_cpu.id) BUG("rwlock deadlock: " + changetype<string>(cls.name));
+    if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, lock.dep, LOCK_KIND_READ);
     cls.contended++;
     let start = this_cpu.clock;
     do {
@@ -269,6 +299,7 @@ export function write_lock(lock: rwlock_t): void {
   interleave();
   if (lock.lock != RW_LOCK_BIAS) {
     if (nr_cpus == 1 || d.owner_cpu == this_cpu.id) BUG("rwlock deadlock: " + changetype<string>(cls.name));
+    if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, lock.dep, LOCK_KIND_WRITE);
     cls.contended++;
     let start = this_cpu.clock;
     do {
