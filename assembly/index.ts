@@ -4,7 +4,8 @@ import * as cpu from "./kernel/cpu";
 import { set_cost, set_clock, set_balance, NR_COSTS } from "./kernel/profile";
 import { sched_init, idle_init, nr_context_switches, find_task_by_pid, wake_up_new_task, all_tasks,
          set_user_nice, send_signal, nr_tasks } from "./kernel/sched";
-import { timer_interrupt, jiffies } from "./kernel/timer";
+import { timer_interrupt, jiffies, init_timers } from "./kernel/timer";
+import { init_workqueues, workqueue_by_name, workqueue_struct } from "./kernel/workqueue";
 import { run as engine_run, now_cycles as engine_now, request_stop } from "./kernel/engine";
 import { spawn_user as entry_spawn_user, set_syscall_table } from "./kernel/entry";
 import { trace_enable } from "./kernel/trace";
@@ -37,6 +38,8 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   set_syscall_table(sys_call.index);
   hang_init();
   cpu.set_current(cpu_of(0));
+  init_timers();            // per-CPU timer bases and the timer softirq
+  init_workqueues();        // keventd: the "events/N" workers
 }
 
 export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
@@ -101,6 +104,16 @@ export function task_user_cycles(t: usize): u64 { return changetype<task_struct>
 // ---- built-in kernel workloads
 export function start_pingpong(rounds: i32, cpu_a: i32, cpu_b: i32): void { pingpong_start(rounds, cpu_a, cpu_b); }
 export function pingpong_done(): i32 { return pp_rounds_done; }
+
+// ---- workqueue read-outs (kernel/workqueue.ts): wq is the address wq_lookup returns
+// The workqueue created under the name in scratch (name_len bytes), or 0.
+export function wq_lookup(name_len: i32): usize {
+  return changetype<usize>(workqueue_by_name(String.UTF8.decodeUnsafe(scratch_area, <usize>name_len)));
+}
+// Works run from CPU cpu's list, and wake-ups of that CPU's worker.
+export function wq_works_run(wq: usize, cpu_: i32): u32 { return changetype<workqueue_struct>(wq).cpu_wq(cpu_).nr_run; }
+export function wq_worker_wakeups(wq: usize, cpu_: i32): u32 { return changetype<workqueue_struct>(wq).cpu_wq(cpu_).nr_wakeups; }
+export function wq_worker_pid(wq: usize, cpu_: i32): i32 { return changetype<workqueue_struct>(wq).cpu_wq(cpu_).thread.pid; }
 
 // ---- memory management (mm/slab.ts, mm/uaccess.ts, kernel/fork.ts; host/mm.ts reads these)
 export {

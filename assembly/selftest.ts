@@ -1,3 +1,11 @@
 // Test-only exports: kernel self-test scenarios that node:test files drive (design.md,
 // "Exports"). A second build entry beside assembly/index.ts; nothing in the kernel imports it.
 export { selftest_bug_at } from "./selftest/machine";
+export {
+  st_timer_res, st_timer_fire, st_timer_mod, st_timer_del_running, st_timer_del_pending,
+  st_timespec_to_jiffies,
+} from "./selftest/timer";
+export {
+  st_wq_res, st_wq_delay_twice, st_wq_delay_zero, st_wq_flush, st_wq_cancel, st_wq_concurrent,
+  st_wq_requeue_self, st_wq_ptr,
+} from "./selftest/workqueue";
