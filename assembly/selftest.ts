@@ -2,6 +2,10 @@
 // "Exports"). A second build entry beside assembly/index.ts; nothing in the kernel imports it.
 export { selftest_bug_at } from "./selftest/machine";
 export {
+  selftest_locks_done, selftest_lock_order, selftest_lock_chain, selftest_irq_timer, selftest_b4,
+  selftest_contend, selftest_misuse, selftest_might_sleep, selftest_hang_setup, selftest_trylock_order,
+} from "./selftest/locks";
+export {
   st_timer_res, st_timer_fire, st_timer_mod, st_timer_del_running, st_timer_del_pending,
   st_timespec_to_jiffies,
 } from "./selftest/timer";

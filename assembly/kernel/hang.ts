@@ -20,7 +20,7 @@ import { this_cpu, cpu_of, nr_cpus } from "./cpu";
 import { all_tasks, nr_user_alive, cpu_rq } from "./sched";
 import * as sched from "./sched";
 import { lock_class_at } from "./spinlock";
-import { jiffies } from "./timer";
+import { jiffies, timers_pending } from "./timer";
 
 // Device I/O in flight (requests submitted to a simulated device whose completion interrupt
 // has not run yet). Block devices and anything else that completes from an interrupt count
@@ -28,14 +28,6 @@ import { jiffies } from "./timer";
 export let pending_io: i32 = 0;
 export function pending_io_inc(): void { pending_io++; }
 export function pending_io_dec(): void { pending_io--; }
-
-// Until kernel/timer.ts exports timers_pending(), the timer code may install its answer here:
-// () => bool, true when any CPU has a timer armed. 0: no timer list, nothing armed.
-export let timers_pending_fn: u32 = 0;
-export function set_timers_pending(fn: u32): void { timers_pending_fn = fn; }
-function timers_pending(): bool {
-  return timers_pending_fn ? call_indirect<bool>(timers_pending_fn) : false;
-}
 
 // ---- the report
 //

@@ -29,7 +29,7 @@ import { this_cpu, current, in_task, NR_CPUS } from "./cpu";
 import * as cpu from "./cpu";
 import {
   lock_class, lock_class_of, lock_dep_of, nr_lock_classes, MAX_LOCK_CLASSES, LOCK_KIND_READ,
-  set_lockdep_acquire,
+  LOCK_TRY, set_lockdep_acquire,
 } from "./spinlock";
 import { jiffies } from "./timer";
 import { BUG } from "./panic";
@@ -433,7 +433,8 @@ function add_dep(a: i32, b: i32): void {
 
 // ---- the hook (kernel/spinlock.ts calls it on every acquisition while lockdep is on)
 
-// Checks the acquisition of lock debug record idx by current, in the current context. Called
+// Checks the acquisition of lock debug record idx by current, in the current context (kind:
+// LOCK_KIND_*, or'ed with LOCK_TRY for a trylock). Called
 // once the lock is taken (and, when it must spin, also before spinning, so that a deadlock
 // about to happen is reported first); repeated calls for one acquisition are harmless.
 export function lockdep_acquire(idx: u32, kind: i32): void {
@@ -442,7 +443,7 @@ export function lockdep_acquire(idx: u32, kind: i32): void {
   let cls = lock_dep_of(idx).cls;
   if (cls <= 0) return;
   let ctx = cur_ctx();
-  let read = kind == LOCK_KIND_READ;
+  let read = (kind & ~LOCK_TRY) == LOCK_KIND_READ;
   let depth = t.lock_depth;
   let slots = slot_ctx + <usize>c.id * <usize>MAX_HELD_LOCKS;
   if (depth < MAX_HELD_LOCKS) store<u8>(slots + <usize>depth, <u8>(ctx | (read ? SLOT_READ : 0)));
@@ -466,7 +467,9 @@ export function lockdep_acquire(idx: u32, kind: i32): void {
     mark_lock(cls, b);
   }
 
-  // dependencies on the locks held in this same context, innermost first
+  // dependencies on the locks held in this same context, innermost first. A trylock gets
+  // none: it does not wait, so it cannot be the waiting side of a deadlock.
+  if (kind & LOCK_TRY) return;
   for (let i = (depth < MAX_HELD_LOCKS ? depth : MAX_HELD_LOCKS) - 1; i >= 0; i--) {
     let sc = <u32>load<u8>(slots + <usize>i);
     if ((sc & 3) != ctx) break;

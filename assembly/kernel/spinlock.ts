@@ -112,6 +112,7 @@ export let lockdep_acquire_fn: u32 = 0;       // (dep index, kind) => void, 0 = 
 export const LOCK_KIND_SPIN: i32 = 0;
 export const LOCK_KIND_READ: i32 = 1;
 export const LOCK_KIND_WRITE: i32 = 2;
+export const LOCK_TRY: i32 = 8;               // or'ed into kind: a trylock, which never waits
 export function set_lockdep_acquire(fn: u32): void { lockdep_acquire_fn = fn; }
 
 function held_push(idx: u32, kind: i32): void {
@@ -237,7 +238,7 @@ export function spin_trylock(lock: spinlock_t): i32 {
   if (lock.slock == 0) return 0;
   lock.slock = 0;
   acquired(d, lock_class_of(d.cls));
-  held_push(lock.dep, LOCK_KIND_SPIN);
+  held_push(lock.dep, LOCK_KIND_SPIN | LOCK_TRY);
   return 1;
 }
 
