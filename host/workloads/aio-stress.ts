@@ -865,6 +865,12 @@ export function aioStressProgram(cfg: AioStressConfig, costs: Costs, seed = 1, h
 
 // ---- the runner: boot a machine with a variant, run the program, report
 
+// The arguments `aio-sim reproduce` runs for July vs the seed, on files that already exist on
+// disk with a cold page cache (coldFiles): buffered reads whose page waits go through the
+// retry path, so every page that arrives is a kick. Chosen because they isolate the kick delay;
+// see docs/aio-stress.md for what other arguments show.
+export const AIO_STRESS_REPRODUCE_ARGS = ["-o", "1", "-s", "8m", "-r", "64k", "-d", "8", "file1", "file2"];
+
 export interface AioStressLatency { count: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }
 
 export interface AioStressReport {
@@ -890,6 +896,33 @@ export interface AioStressReport {
 export interface AioStressRunHooks {
   onProgress?: (fraction: number) => void;
   maxSeconds?: number;                             // stop the machine after this much simulated time
+  // Before the program starts, create every file at its full size (-s) and drop the page cache,
+  // as if the files were left on disk by an earlier run and the machine was rebooted: a read
+  // stage then reads from the disk. Not part of aio-stress itself (docs/aio-stress.md).
+  coldFiles?: boolean;
+}
+
+// Writes each file to `size` bytes with write(2), fsyncs and closes it.
+function prefillProgram(files: string[], size: number): Program {
+  return function* (api) {
+    const chunk = 256 * 1024;
+    const heap: UserHeap = yield* UserHeap.create(chunk + 4096 + files.reduce((n, f) => n + f.length + 1, 0));
+    const buf = heap.alloc(chunk, 4096);
+    for (const f of files) {
+      const path = heap.alloc(f.length + 1, 1);
+      api.mem.cstring(path, f);
+      const fd = yield sys.open(path, O_CREAT | O_RDWR, 0o600);
+      if (fd < 0) throw new Error(`prefill: open ${f} failed: errno ${-fd}`);
+      for (let off = 0; off < size; off += chunk) {
+        const n = Math.min(chunk, size - off);
+        const w = yield sys.write(fd, buf, n);
+        if (w !== n) throw new Error(`prefill: write to ${f} returned ${w}`);
+      }
+      yield sys.fsync(fd);
+      yield sys.close(fd);
+    }
+    return 0;
+  };
 }
 
 function summarize(cyclesPerSecond: number, values: number[]): AioStressLatency {
@@ -905,6 +938,14 @@ export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressO
   const cfg = resolveAioStress(o);
   const m = await bootFor(mo, v);
   const seed = mo.seed ?? 1;
+  if (hooks.coldFiles) {
+    m.spawn(prefillProgram([...new Set(cfg.files)], cfg.fileSize), { name: "prefill", cpu: 0 });
+    const r = m.run({});
+    if (r.reason !== "exited") throw new Error(`aio-stress: preparing the files ended with "${r.reason}"`);
+    const drop = (m.ex as unknown as { fs_drop_caches?: () => number }).fs_drop_caches;
+    if (!drop) throw new Error("aio-stress: this kernel build cannot drop the page cache (fs_drop_caches missing)");
+    drop();
+  }
   let start: Snapshot | null = null, end: Snapshot | null = null;
   const { program, result } = aioStressProgram(cfg, m.profile.costs, seed,
     { onTimedStart: () => { start = snapshot(m); }, onTimedEnd: () => { end = snapshot(m); } });
