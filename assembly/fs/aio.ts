@@ -52,8 +52,10 @@ import { workqueue_struct, create_workqueue, queue_work, queue_delayed_work, can
 import { kmem_cache_t, kmem_cache_create, kmem_cache_alloc, kmem_cache_free, kmalloc, kfree,
          SLAB_HWCACHE_ALIGN, SLAB_PANIC } from "../mm/slab";
 import { PAGE_SIZE, PAGE_SHIFT, put_page } from "../mm/page_alloc";
-import { do_mmap, do_munmap, PROT_READ, PROT_WRITE, MAP_ANONYMOUS, MAP_PRIVATE } from "../mm/mmap";
-import { get_user_pages, mmdrop } from "../mm/memory";
+import { do_mmap, do_munmap } from "../mm/mmap";
+import { PROT_READ, PROT_WRITE, MAP_ANONYMOUS, MAP_PRIVATE } from "../include/linux/mm";
+import { get_user_pages } from "../mm/memory";
+import { mmdrop, use_mm, unuse_mm } from "../kernel/fork";
 import { copy_to_user, copy_from_user, access_ok, get_user, __get_user, put_user, VERIFY_READ,
          VERIFY_WRITE } from "../mm/uaccess";
 import { down_write, up_write } from "../kernel/rwsem";
@@ -240,7 +242,7 @@ function aio_setup_ring(ctx: kioctx): i32 {
 
   info.mmap_size = <u32>nr_pages * <u32>PAGE_SIZE;
   down_write(ctx.mm.mmap_sem);
-  info.mmap_base = do_mmap(0, 0, info.mmap_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+  info.mmap_base = <u32>do_mmap(0, 0, info.mmap_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
   if (info.mmap_base >= <u32>(-4095)) {                     // IS_ERR
     up_write(ctx.mm.mmap_sem);
     printk(KERN_ERR, "mmap err: " + (-<i32>info.mmap_base).toString());
@@ -609,31 +611,8 @@ export function lookup_ioctx(ctx_id: u32): kioctx {
   return ioctx;
 }
 
-// A kernel thread (the aio/N worker) adopts mm so copy_*_user reach the submitter's memory.
-// fs/aio.c (2.6.9): use_mm
-function use_mm(mm: mm_struct): void {
-  let tsk = current;
-  spin_lock(tsk.alloc_lock);                                // task_lock
-  let active_mm = tsk.active_mm;
-  mm.mm_count++;
-  tsk.mm = mm;
-  tsk.active_mm = mm;
-  // activate_mm: page tables are looked up through current->mm, nothing to load
-  spin_unlock(tsk.alloc_lock);
-
-  if (changetype<usize>(active_mm)) mmdrop(active_mm);
-}
-
-// Gives the borrowed mm back (active_mm stays, lazy TLB). 2.6.9 calls it with ctx_lock held,
-// nesting task_lock inside ctx_lock (B4).
-// fs/aio.c (2.6.9): unuse_mm
-export function unuse_mm(mm: mm_struct): void {
-  let tsk = current;
-  spin_lock(tsk.alloc_lock);
-  tsk.mm = changetype<mm_struct>(0);
-  // enter_lazy_tlb: nothing to do
-  spin_unlock(tsk.alloc_lock);
-}
+// use_mm / unuse_mm (fs/aio.c 2.6.9) live in kernel/fork.ts beside the mm reference counting
+// they belong to; aio_kick_handler calls them as 2.6.9 does (unuse_mm under ctx_lock: B4).
 
 // Puts a kicked kiocb on its context's run list unless it is already there or running.
 // Returns 1 if it queued it. Caller holds ctx_lock.

@@ -1,0 +1,242 @@
+// Self-test scenarios for tests/aio-*.test.ts: kernel threads that act as an AIO user (their own
+// mm, a descriptor table, user pages) and drive the syscalls of fs/aio.ts directly, against a
+// test file whose aio_read parks the kiocb on a wait queue and returns -EIOCBRETRY, to be kicked
+// by a timer at a chosen jiffy (from timer softirq context, as a device would). Each retry
+// records when it ran and who ran it, so a test can see which variant did what.
+import { task_struct, mm_struct, TASK_INTERRUPTIBLE, PF_KTHREAD } from "../include/linux/sched";
+import { wait_queue_t, wait_queue_head_t } from "../include/linux/wait";
+import { timer_list } from "../include/linux/timer";
+import { file, file_operations, dentry, inode, FMODE_READ, FMODE_WRITE, S_IFREG } from "../include/linux/fs";
+import { kiocb } from "../include/linux/aio";
+import { IOCB_CMD_PREAD, IOCB_SIZE, IO_EVENT_SIZE } from "../include/linux/aio_abi";
+import { PROT_READ, PROT_WRITE, MAP_ANONYMOUS, MAP_PRIVATE } from "../include/linux/mm";
+import { EIOCBRETRY, EIOCBQUEUED } from "../include/linux/errno";
+import { current, this_cpu } from "../kernel/cpu";
+import { kthread_create, schedule, wake_up_process } from "../kernel/sched";
+import { jiffies, init_timer, add_timer, schedule_timeout } from "../kernel/timer";
+import { init_waitqueue_head, prepare_to_wait, wake_up } from "../kernel/wait";
+import { lock_class_register } from "../kernel/spinlock";
+import { mm_alloc, mmput } from "../kernel/fork";
+import { down_write, up_write } from "../kernel/rwsem";
+import { do_mmap } from "../mm/mmap";
+import { get_empty_filp, get_unused_fd, fd_install, get_file } from "../fs/file";
+import { copy_to_user, copy_from_user } from "../mm/uaccess";
+import { sys_io_setup, sys_io_destroy, sys_io_submit, sys_io_getevents, sys_io_cancel,
+         aio_complete, aio_stat } from "../fs/aio";
+
+// ---- the test file: a fake regular inode whose aio_read parks the kiocb until kicked
+
+const st_fops = changetype<file_operations>(memory.data(offsetof<file_operations>()));
+const st_inode = changetype<inode>(memory.data(offsetof<inode>()));
+const st_dentry = changetype<dentry>(memory.data(offsetof<dentry>()));
+const st_wq = changetype<wait_queue_head_t>(memory.data(offsetof<wait_queue_head_t>()));
+const st_timer = changetype<timer_list>(memory.data(offsetof<timer_list>()));
+let st_ready = false;
+
+// What the scenario asks of the test file.
+export let st_kick_delay: u32 = 5;       // jiffies from the first step to the kick
+export let st_queued_mode: i32 = 0;      // 1: first step returns -EIOCBQUEUED, the timer completes
+let st_parked: usize = 0;                // the kiocb parked on st_wq (queued mode)
+
+// What happened (read by the test through selftest.ts).
+export let st_steps: i32 = 0;             // aio_read calls
+export let st_kick_jiffies: u32 = 0;      // when the timer kicked
+export let st_retry_jiffies: u32 = 0;     // when the second step ran
+export let st_retry_pid: i32 = 0;         // who ran it
+export let st_retry_by_worker: i32 = 0;   // 1 if that was a kernel thread (an aio/N worker)
+export let st_result: i32 = 0;            // the scenario's final syscall result
+export let st_event_res: i64 = 0;         // res of the event reaped
+export let st_event_data: u64 = 0;
+export let st_done_jiffies: u32 = 0;
+export let st_errno: i32 = 0;
+export let st_phase: i32 = 0;             // how far the scenario got
+export let st_submit_jiffies: u32 = 0;
+
+function st_kick(data: usize): void {
+  st_kick_jiffies = jiffies;
+  if (st_queued_mode) {
+    // a lower layer completing a -EIOCBQUEUED request from interrupt context (B5's path)
+    let k = changetype<kiocb>(st_parked);
+    st_parked = 0;
+    aio_complete(k, <i32>k.ki_nbytes, 0);
+  } else {
+    wake_up(st_wq);                       // aio_wake_function → kick_iocb, in softirq context
+  }
+}
+
+// aio_read of the test file: the first step parks on st_wq (async io_wait entry) and arms the
+// kick; later steps complete the whole read.
+function st_aio_read(iocb_: usize, buf: usize, count: usize, pos: i64): i32 {
+  st_steps++;
+  if (st_steps == 1) {
+    init_timer(st_timer);
+    st_timer.function = st_kick.index;
+    st_timer.expires = jiffies + st_kick_delay;
+    add_timer(st_timer);
+    if (st_queued_mode) {
+      st_parked = iocb_;
+      return -EIOCBQUEUED;
+    }
+    prepare_to_wait(st_wq, changetype<wait_queue_t>(current.io_wait), TASK_INTERRUPTIBLE);
+    return -EIOCBRETRY;
+  }
+  st_retry_jiffies = jiffies;
+  st_retry_pid = current.pid;
+  st_retry_by_worker = (current.flags & PF_KTHREAD) != 0 && changetype<usize>(current) != st_user ? 1 : 0;
+  return <i32>count;
+}
+
+function st_file_init(): void {
+  if (st_ready) return;
+  st_ready = true;
+  st_fops.aio_read = st_aio_read.index;
+  st_inode.i_mode = S_IFREG;
+  st_inode.i_count = 1;
+  st_dentry.d_inode = st_inode;
+  st_dentry.d_count = 1;
+  init_waitqueue_head(st_wq, lock_class_register("selftest.aio_wq"));
+}
+
+// A descriptor for the test file in current's table (the table keeps one reference and we keep
+// another, so the file is never released).
+function st_open(): i32 {
+  st_file_init();
+  let f = get_empty_filp();
+  f.f_op = st_fops;
+  f.f_dentry = st_dentry;
+  f.f_mode = FMODE_READ | FMODE_WRITE;
+  get_file(f);
+  let fd = get_unused_fd();
+  fd_install(fd, f);
+  return fd;
+}
+
+// ---- the user side
+
+let st_user: usize = 0;        // the task acting as the AIO user
+let st_mm: mm_struct = changetype<mm_struct>(0);
+let st_base: u32 = 0;          // 8 user pages: 0 ctx handle, 64 iocb, 128 iocb pointers,
+                               // 256 events, 1024 timeout, 4096 data buffer
+export let st_scenario: i32 = 0;
+
+// Gives the calling kernel thread an address space with 8 RW pages, like a user process (as
+// mm_for_new_task does for a spawned one).
+function st_become_user(): void {
+  let t = current;
+  st_mm = mm_alloc();
+  t.mm = st_mm;
+  t.active_mm = st_mm;
+  t.flags &= ~PF_KTHREAD;      // a process now: on exit, exit_mm → mmput → exit_aio
+  down_write(st_mm.mmap_sem);
+  st_base = <u32>do_mmap(0, 0, 8 * 4096, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+  up_write(st_mm.mmap_sem);
+  st_user = changetype<usize>(t);
+}
+
+const st_tmp = memory.data(64);
+
+// Copies n kernel bytes to user address uaddr (the thread's own mm).
+function st_copy_out(uaddr: u32, from: usize, n: usize): void {
+  if (copy_to_user(uaddr, from, n)) st_errno = -14;
+}
+
+function load_user_u32(uaddr: u32): u32 {
+  copy_from_user(st_tmp, uaddr, 4);
+  return load<u32>(st_tmp);
+}
+
+// Writes a 16-byte PREAD iocb for fd at user address `at` and its pointer in slot `slot` of
+// the array at st_base + 128.
+function st_prep_pread(at: u32, slot: u32, fd: i32, data: u64): void {
+  memory.fill(st_tmp, 0, IOCB_SIZE);
+  store<u64>(st_tmp, data);
+  store<u16>(st_tmp, IOCB_CMD_PREAD, 16);
+  store<u32>(st_tmp, <u32>fd, 20);
+  store<u64>(st_tmp, <u64>(st_base + 4096), 24);
+  store<u64>(st_tmp, 16, 32);
+  st_copy_out(at, st_tmp, IOCB_SIZE);
+  store<u32>(st_tmp, at);
+  st_copy_out(st_base + 128 + slot * 4, st_tmp, 4);
+}
+
+// Scenario 1 — one iocb through kick, retry and completion:
+//   io_setup(8); submit a PREAD on the test file (it parks); then either sleep in
+//   io_getevents(1, 1, no timeout) (waiter = 1) or nanosleep `sleep_j` jiffies first and only
+//   then reap (waiter = 0). Records who ran the retry and when.
+let st_waiter: i32 = 1;
+let st_sleep_j: i32 = 0;
+
+function st_thread_kick(data: usize): void {
+  st_become_user();
+  let fd = st_open();
+  st_phase = 1;
+  let ctxp = st_base;
+  st_result = sys_io_setup(8, ctxp);
+  if (st_result) return;
+  let ctx = load_user_u32(ctxp);
+  st_prep_pread(st_base + 64, 0, fd, 0x1234);
+  st_phase = 2;
+  st_submit_jiffies = jiffies;
+  st_result = sys_io_submit(ctx, 1, st_base + 128);
+  if (st_result != 1) return;
+  st_phase = 3;
+  if (!st_waiter) {
+    current.state = TASK_INTERRUPTIBLE;
+    schedule_timeout(st_sleep_j);
+  }
+  st_result = sys_io_getevents(ctx, 1, 1, st_base + 256, 0);
+  st_done_jiffies = jiffies;
+  copy_from_user(st_tmp, st_base + 256, IO_EVENT_SIZE);
+  st_event_data = load<u64>(st_tmp);
+  st_event_res = load<i64>(st_tmp, 16);
+  st_phase = 4;
+  if (st_scenario == 2) {
+    // B6: destroy while the (now useless) delayed work may still be armed
+    st_result = sys_io_destroy(ctx);
+    st_phase = 5;
+  }
+}
+
+// Starts scenario 1 on `cpu`: waiter 1 sleeps in io_getevents at once; waiter 0 sleeps
+// sleep_j jiffies before reaping. kick_delay: jiffies from submit to the kick.
+export function selftest_aio_kick(waiter: i32, sleep_j: i32, kick_delay: u32, cpu: i32): void {
+  st_scenario = 1;
+  st_waiter = waiter;
+  st_sleep_j = sleep_j;
+  st_kick_delay = kick_delay;
+  kthread_create("aio-user", st_thread_kick.index, 0, 0, cpu);
+}
+
+// Scenario 2 (B6) — as scenario 1 with waiter 1, then io_destroy right after reaping.
+export function selftest_aio_destroy_armed(kick_delay: u32, cpu: i32): void {
+  st_scenario = 2;
+  st_waiter = 1;
+  st_kick_delay = kick_delay;
+  kthread_create("aio-user", st_thread_kick.index, 0, 0, cpu);
+}
+
+// Result slots, for tests/aio-*.test.ts.
+export function st_aio(i: i32): i64 {
+  switch (i) {
+    case 0: return st_phase;
+    case 1: return st_result;
+    case 2: return st_steps;
+    case 3: return st_kick_jiffies;
+    case 4: return st_retry_jiffies;
+    case 5: return st_retry_pid;
+    case 6: return st_retry_by_worker;
+    case 7: return st_event_res;
+    case 8: return <i64>st_event_data;
+    case 9: return st_done_jiffies;
+    case 10: return st_errno;
+    case 11: return st_submit_jiffies;
+    case 12: return <i64>aio_stat.kicks;
+    case 13: return <i64>aio_stat.wakeups;
+    case 14: return <i64>aio_stat.worker_runs;
+    case 15: return <i64>aio_stat.retries;
+    case 16: return <i64>aio_stat.events;
+    case 17: return <i64>aio_stat.bad_put_ioctx;
+    case 18: return <i64>aio_stat.queue_work;
+  }
+  return -1;
+}
