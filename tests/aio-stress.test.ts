@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import "../host/node.ts";
 import { UsageError } from "../host/cli/args.ts";
 import { parseAioStressArgs } from "../host/cli/aio-stress.ts";
-import { resolveAioStress, runAioStress, GlibcRand, AIO_STRESS_REPRODUCE_ARGS, type AioStressReport } from "../host/workloads/aio-stress.ts";
+import { resolveAioStress, runAioStress, GlibcRand, AIO_STRESS_REPRODUCE_ARGS, AIO_STRESS_REPRODUCE_OPTIONS, type AioStressReport } from "../host/workloads/aio-stress.ts";
 import { resolveVariant } from "../host/variant.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,6 +81,10 @@ test("io_iter is dropped to the depth, threads to the number of contexts, and -o
 test("the offsets' generator is glibc rand(): seed 1 starts 1804289383, 846930886", () => {
   const r = new GlibcRand(1);
   assert.deepEqual([r.next(), r.next(), r.next()], [1804289383, 846930886, 1681692777]);
+});
+
+test("the reproduce arguments and the options reproduce runs are the same", () => {
+  assert.deepEqual(AIO_STRESS_REPRODUCE_OPTIONS, parseAioStressArgs(AIO_STRESS_REPRODUCE_ARGS).options);
 });
 
 // ---- on the simulated machine

@@ -12,7 +12,7 @@ import { AIO_STRESS_DEFAULTS, AioStressConfigError, resolveAioStress, runAioStre
 // The original's option string: a letter followed by ':' takes a value.
 const GETOPT = "a:b:c:C:m:s:r:d:i:I:o:t:lLnhOSxvu";
 const LONG_WITH_VALUE = new Set(["cpus", "hz", "profile", "variant", "opt", "seed"]);
-const LONG_FLAGS = new Set(["json", "help"]);
+const LONG_FLAGS = new Set(["json", "help", "cold"]);
 
 export const AIO_STRESS_USAGE = `usage: aio-sim aio-stress [-s size] [-r size] [-a size] [-d num] [-b num]
                           [-i num] [-t num] [-c num] [-C size] [-nxhOS ] file1 [file2 ...]
@@ -39,6 +39,9 @@ export const AIO_STRESS_USAGE = `usage: aio-sim aio-stress [-s size] [-r size] [
   -x        no stonewalling between threads
   -h        this message
   sizes take k, m, g or b suffixes: -s 400m, -r 4k
+simulator options:
+  --cold    first create every file at its full size and drop the page cache, as if the files
+            were left on disk by an earlier run (read stages then read from the disk)
 machine options: --cpus N --hz HZ --profile NAME --variant NAME --opt LIST --seed N --json
   (--seed also seeds the program's rand(); the original's sequence is seed 1, the default)
 version 0.21 (simulated)
@@ -49,6 +52,7 @@ export interface ParsedAioStress {
   machine: Record<string, string | boolean | undefined>;
   help: boolean;
   json: boolean;
+  cold: boolean;
 }
 
 // Leading decimal digits, as atoi reads them (for -C's fall-through into -b).
@@ -90,7 +94,7 @@ export function parseAioStressArgs(argv: string[]): ParsedAioStress {
       applyShort(o, c, val, () => { help = true; });
     }
   }
-  return { options: o, machine, help: help || machine.help === true, json: machine.json === true };
+  return { options: o, machine, help: help || machine.help === true, json: machine.json === true, cold: machine.cold === true };
 }
 
 function applyShort(o: AioStressOptions, c: string, v: string | undefined, onHelp: () => void): void {
@@ -170,7 +174,7 @@ export async function runAioStressCli(argv: string[]): Promise<void> {
     throw e;
   }
   const bar = p.json ? null : progressBar("aio-stress");
-  const report = await runAioStress(mo, variant, p.options, { onProgress: (f) => bar?.update(f) });
+  const report = await runAioStress(mo, variant, p.options, { onProgress: (f) => bar?.update(f), coldFiles: p.cold });
   bar?.stop();
   process.stdout.write(p.json ? JSON.stringify(report, null, 2) + "\n" : formatAioStress(report));
   if (report.exitCode) throw new Error(`the program exited with status ${report.exitCode}`);

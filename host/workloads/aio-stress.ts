@@ -16,7 +16,7 @@ import { UserHeap, ioSetup, writeIocb, writeIocbPointers, readEvents, IOCB_SIZE,
   IOCB_CMD_PREAD, IOCB_CMD_PWRITE } from "../libaio.ts";
 import type { Costs } from "../profile.ts";
 import { snapshot, rates, percentile, type Rates, type Snapshot } from "../counters.ts";
-import { bootFor, aioCounters, type MachineOptions, type SimSpeed } from "../experiments.ts";
+import { bootFor, aioCounters, sampleOf, type MachineOptions, type SimSpeed, type RunHooks } from "../experiments.ts";
 import { describeVariant, variantFlags, type Variant } from "../variant.ts";
 
 export const WRITE = 0, READ = 1, RWRITE = 2, RREAD = 3, LAST_STAGE = 4;
@@ -256,7 +256,7 @@ class ProgramExit extends Error {
 
 // A few errno names for the program's error lines (strerror).
 const STRERROR: Record<number, string> = {
-  1: "Operation not permitted", 2: "No such file or directory", 4: "Interrupted system call", 5: "Input/output error",
+  0: "Success", 1: "Operation not permitted", 2: "No such file or directory", 4: "Interrupted system call", 5: "Input/output error",
   9: "Bad file descriptor", 11: "Resource temporarily unavailable", 12: "Cannot allocate memory", 14: "Bad address",
   22: "Invalid argument", 24: "Too many open files", 28: "No space left on device", 38: "Function not implemented",
   95: "Operation not supported",
@@ -870,6 +870,9 @@ export function aioStressProgram(cfg: AioStressConfig, costs: Costs, seed = 1, h
 // retry path, so every page that arrives is a kick. Chosen because they isolate the kick delay;
 // see docs/aio-stress.md for what other arguments show.
 export const AIO_STRESS_REPRODUCE_ARGS = ["-o", "1", "-s", "8m", "-r", "64k", "-d", "8", "file1", "file2"];
+// The same, parsed (kept equal to the parse of the line above by a test; the web page has no CLI parser).
+export const AIO_STRESS_REPRODUCE_OPTIONS: AioStressOptions = { ...AIO_STRESS_DEFAULTS, addStages: [READ], fileSize: 8 * MB,
+  recLen: 64 * 1024, depth: 8, files: ["file1", "file2"] };
 
 export interface AioStressLatency { count: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }
 
@@ -893,8 +896,7 @@ export interface AioStressReport {
   lines: string[];                                 // the original program's output, in simulated time
 }
 
-export interface AioStressRunHooks {
-  onProgress?: (fraction: number) => void;
+export interface AioStressRunHooks extends RunHooks {
   maxSeconds?: number;                             // stop the machine after this much simulated time
   // Before the program starts, create every file at its full size (-s) and drop the page cache,
   // as if the files were left on disk by an earlier run and the machine was rebooted: a read
@@ -952,15 +954,24 @@ export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressO
   m.spawn(program, { name: "aio-stress", cpu: 0 });
   const wall0 = performance.now();
   let reason = "";
+  let prev = snapshot(m), prevIos = 0;
   for (;;) {
     const r = m.run({ seconds: 0.05 });
     hooks.onProgress?.(result.bytesPlanned ? Math.min(1, result.bytesStarted / result.bytesPlanned) : 0);
+    if (hooks.onSample) {
+      const cur = snapshot(m);
+      hooks.onSample(sampleOf(m, prev, cur, result.latencies.length - prevIos));
+      prev = cur;
+      prevIos = result.latencies.length;
+    }
     if (r.reason !== "time") { reason = r.reason; break; }
     if (hooks.maxSeconds !== undefined && r.seconds >= hooks.maxSeconds) {
       result.errors.push(`stopped after ${hooks.maxSeconds} simulated seconds`);
       reason = "time";
       break;
     }
+    if (hooks.between) await hooks.between();
+    if (hooks.shouldStop?.()) { reason = "stopped"; result.errors.push("stopped on request"); break; }
   }
   const wall = (performance.now() - wall0) / 1000;
   if (reason === "hang") throw new Error(`aio-stress: the machine hung (${m.log.slice(-3).join(" | ")})`);
