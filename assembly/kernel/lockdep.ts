@@ -246,19 +246,27 @@ function site_text(s: u32): string {
   return r;
 }
 
+function chain_text(p: usize): string {
+  let n = load<i32>(p, 28);
+  if (n < 3) return "";
+  let r = " (chain";
+  for (let i = 0; i < n && i < REPORT_CHAIN; i++) r += (i ? " -> " : " ") + class_name(load<i32>(p + 32 + (<usize>i << 2)));
+  return r + (n > REPORT_CHAIN ? " ...)" : ")");
+}
+
 function report_text(p: usize): string {
   let kind = load<i32>(p);
   let a = class_name(load<i32>(p, 8)), b = class_name(load<i32>(p, 12));
   let irq = load<i32>(p, 4) == IRQ_SOFT ? "softirq" : "hardirq";
   let s1 = site_text(load<u32>(p, 16)), s2 = site_text(load<u32>(p, 20)), s3 = site_text(load<u32>(p, 24));
   if (kind == LD_ORDER_INVERSION)
-    return "lockdep: lock order inversion: " + a + " -> " + b + " first taken by " + s1 +
+    return "lockdep: lock order inversion: " + a + " -> " + b + chain_text(p) + " first taken by " + s1 +
            "; now " + b + " held taking " + a + " by " + s3;
   if (kind == LD_IRQ_INCONSISTENT)
     return "lockdep: inconsistent " + irq + " use of " + a + ": taken in " + irq + " by " + s1 +
            "; held with " + irq + "s enabled by " + s2;
   if (kind == LD_IRQ_SAFE_UNSAFE)
-    return "lockdep: " + irq + "-safe " + a + " -> " + irq + "-unsafe " + b + ": " + a + " taken in " +
+    return "lockdep: " + irq + "-safe " + a + " -> " + irq + "-unsafe " + b + chain_text(p) + ": " + a + " taken in " +
            irq + " by " + s1 + "; " + b + " held with " + irq + "s enabled by " + s2 + "; chain completed by " + s3;
   if (kind == LD_RECURSIVE) return "lockdep: recursive locking of " + a + " by " + s3;
   return "lockdep: sleeping function called from atomic context by " + s3;
