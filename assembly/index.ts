@@ -14,6 +14,13 @@ import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
 import { task_struct } from "./include/linux/sched";
 import { BUG } from "./kernel/panic";
 import { hang_init } from "./kernel/hang";
+import { fs_init, drop_pagecache, nr_dir_entries } from "./fs/open";
+import { set_disk } from "./kernel/profile";
+import * as blockdev from "./fs/blockdev";
+import * as filemap from "./mm/filemap";
+import * as pipefs from "./fs/pipe";
+import { nr_files, set_rlimit_nofile } from "./fs/file";
+import { nr_inodes } from "./fs/inode";
 import { kmem_cache_init } from "./mm/slab";
 import { proc_caches_init, mm_alloc } from "./kernel/fork";
 import { ENOMEM } from "./include/linux/errno";
@@ -40,6 +47,7 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   cpu.set_current(cpu_of(0));
   init_timers();            // per-CPU timer bases and the timer softirq
   init_workqueues();        // keventd: the "events/N" workers
+  fs_init();                // files, pipes, the page cache, the disk and its interrupt
 }
 
 export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
@@ -132,3 +140,33 @@ export {
   lock_class_count, lock_class_name, lock_class_stat,
 } from "./kernel/lockdep";
 export { hang_info, hang_task_word, hang_task_comm } from "./kernel/hang";
+
+// ---- files, page cache and disk (fs/)
+export { set_disk, set_rlimit_nofile };
+// Evicts every clean, unused page-cache page (a cold cache for the next read). Returns pages freed.
+export function fs_drop_caches(): u32 { return drop_pagecache(); }
+// Counters, by index: 0 disk reads, 1 disk writes, 2 bytes read, 3 bytes written, 4 disk interrupts,
+// 5 requests in flight, 6 blocks stored, 7 page-cache pages, 8 readpage calls, 9 page-wait retry
+// exits, 10 struct files, 11 inodes, 12 directory entries, 13 pipe sleeps, 14 pipe retry exits,
+// 15 disk busy cycles.
+export function fs_stat(i: i32): u64 {
+  switch (i) {
+    case 0: return blockdev.disk_reads;
+    case 1: return blockdev.disk_writes;
+    case 2: return blockdev.disk_read_bytes;
+    case 3: return blockdev.disk_write_bytes;
+    case 4: return blockdev.disk_irqs;
+    case 5: return <u64>blockdev.disk_inflight;
+    case 6: return <u64>blockdev.disk_blocks_stored;
+    case 7: return <u64>filemap.nr_pagecache;
+    case 8: return filemap.nr_readpage;
+    case 9: return filemap.nr_retry_exits;
+    case 10: return <u64>nr_files;
+    case 11: return <u64>nr_inodes;
+    case 12: return <u64>nr_dir_entries;
+    case 13: return pipefs.pipe_nr_waits;
+    case 14: return pipefs.pipe_nr_retry_exits;
+    case 15: return blockdev.disk_busy_cycles;
+  }
+  return 0;
+}

@@ -5,6 +5,9 @@ import { current } from "./kernel/cpu";
 import { schedule, preempt_point } from "./kernel/sched";
 import { sys_mmap2, sys_munmap, sys_mprotect } from "./mm/mmap";
 import { sys_fork, sys_clone } from "./kernel/fork";
+import { sys_read, sys_write, sys_pread64, sys_pwrite64 } from "./fs/read_write";
+import { sys_open, sys_close, sys_unlink, sys_ftruncate, sys_fsync, sys_fcntl } from "./fs/open";
+import { sys_pipe } from "./fs/pipe";
 
 export const __NR_exit: i32 = 1;
 export const __NR_fork: i32 = 2;
@@ -15,6 +18,7 @@ export const __NR_close: i32 = 6;
 export const __NR_unlink: i32 = 10;
 export const __NR_getpid: i32 = 20;
 export const __NR_kill: i32 = 37;
+export const __NR_fcntl: i32 = 55;
 export const __NR_pipe: i32 = 42;
 export const __NR_munmap: i32 = 91;
 export const __NR_ftruncate: i32 = 93;
@@ -51,6 +55,17 @@ export function sys_call(nr: i32, args: usize): i32 {
     case __NR_mprotect: return sys_mprotect(<usize>a0, <usize>a1, <u32>a2);
     case __NR_fork: return sys_fork();
     case __NR_clone: return sys_clone(<u32>a0);
+    case __NR_read: return sys_read(<u32>a0, <usize>a1, <usize>a2);
+    case __NR_write: return sys_write(<u32>a0, <usize>a1, <usize>a2);
+    case __NR_open: return sys_open(<usize>a0, <u32>a1, <u32>a2);
+    case __NR_close: return sys_close(<u32>a0);
+    case __NR_unlink: return sys_unlink(<usize>a0);
+    case __NR_pipe: return sys_pipe(<usize>a0);
+    case __NR_ftruncate: return sys_ftruncate(<u32>a0, a1);
+    case __NR_fsync: return sys_fsync(<u32>a0);
+    case __NR_fcntl: return sys_fcntl(<u32>a0, <u32>a1, <u32>a2);
+    case __NR_pread64: return sys_pread64(<u32>a0, <usize>a1, <usize>a2, <i64>(<u64><u32>a3 | (<u64><u32>a4 << 32)));
+    case __NR_pwrite64: return sys_pwrite64(<u32>a0, <usize>a1, <usize>a2, <i64>(<u64><u32>a3 | (<u64><u32>a4 << 32)));
   }
   return -ENOSYS;
 }

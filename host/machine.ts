@@ -1,7 +1,7 @@
 // A simulated machine: one kernel instance booted from a profile, its user programs, and its
 // counters. The TypeScript side of every workload goes through this class.
 import { instantiateKernel, exportOf, type Build, type KernelExports } from "./loader.ts";
-import { COST_NAMES, resolveProfile, type Profile, type ProfileOverrides } from "./profile.ts";
+import { COST_NAMES, DEFAULT_DISK, resolveProfile, type Profile, type ProfileOverrides } from "./profile.ts";
 import { TraceSink } from "./trace.ts";
 import type { Program, Request, ProcessApi } from "./program.ts";
 import { UserMemory } from "./usermem.ts";
@@ -73,6 +73,9 @@ export class Machine {
     });
     m = new Machine(ex, profile, opts.trace);
     COST_NAMES.forEach((name, i) => ex.set_cost(i, BigInt(profile.costs[name])));
+    const disk = profile.disk ?? DEFAULT_DISK;
+    exportOf<(lat: number, mbs: number, depth: number, irq: number) => void>(ex, "set_disk")?.(
+      disk.latencyUs, disk.bandwidthMBs, disk.queueDepth, disk.irqCpu);
     m.guard(() => ex.boot(profile.cpus, BigInt(profile.khz), profile.hz, profile.balance ? 1 : 0));
     if (opts.trace) ex.set_trace(true);
     if (opts.seed !== undefined) {

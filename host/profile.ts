@@ -16,7 +16,19 @@ export interface Profile {
   hz: 100 | 250 | 1000;  // timer ticks per second
   balance: boolean;      // wake-affine placement of woken tasks
   costs: Costs;
+  disk?: DiskProfile;    // the simulated disk (DEFAULT_DISK when absent)
 }
+
+// The simulated block device behind regular files (docs/storage-model.md).
+export interface DiskProfile {
+  latencyUs: number;     // per request, before its data moves (µs)
+  bandwidthMBs: number;  // transfer rate of the one channel (10^6 bytes/s)
+  queueDepth: number;    // requests in service at once
+  irqCpu: number;        // the CPU that takes completion interrupts
+}
+
+// A 2004 SCSI array with a write-back cache: short per-request latency, 80 MB/s, TCQ depth 32.
+export const DEFAULT_DISK: DiskProfile = { latencyUs: 200, bandwidthMBs: 80, queueDepth: 32, irqCpu: 0 };
 
 // A 2004 dual 2.8 GHz Pentium 4 Xeon (the class of machine pipetest and aio-stress ran on).
 export const XEON_2004: Profile = {
@@ -54,6 +66,7 @@ export interface ProfileOverrides {
   khz?: number;
   balance?: boolean;
   costs?: Partial<Costs>;
+  disk?: Partial<DiskProfile>;
 }
 
 // Returns a validated profile: a named base with overrides. Throws an Error naming the field.
@@ -67,6 +80,7 @@ export function resolveProfile(base: string | Profile = XEON_2004.name, o: Profi
     khz: o.khz ?? b.khz,
     balance: o.balance ?? b.balance,
     costs: { ...b.costs, ...(o.costs ?? {}) },
+    disk: { ...DEFAULT_DISK, ...(b.disk ?? {}), ...(o.disk ?? {}) },
   };
   validateProfile(p);
   return p;
@@ -79,6 +93,11 @@ export function validateProfile(p: Profile): void {
   for (const k of Object.keys(p.costs)) {
     if (!(COST_NAMES as readonly string[]).includes(k)) throw new Error(`profile.costs.${k}: unknown cost`);
   }
+  const d = p.disk ?? DEFAULT_DISK;
+  if (!Number.isInteger(d.latencyUs) || d.latencyUs < 0) throw new Error(`profile.disk.latencyUs: must be a non-negative integer, got ${d.latencyUs}`);
+  if (!Number.isInteger(d.bandwidthMBs) || d.bandwidthMBs < 1) throw new Error(`profile.disk.bandwidthMBs: must be a positive integer, got ${d.bandwidthMBs}`);
+  if (!Number.isInteger(d.queueDepth) || d.queueDepth < 1) throw new Error(`profile.disk.queueDepth: must be a positive integer, got ${d.queueDepth}`);
+  if (!Number.isInteger(d.irqCpu) || d.irqCpu < 0 || d.irqCpu >= p.cpus) throw new Error(`profile.disk.irqCpu: must be a CPU number below ${p.cpus}, got ${d.irqCpu}`);
   for (const k of COST_NAMES) {
     const v = p.costs[k];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new Error(`profile.costs.${k}: must be a non-negative integer number of cycles, got ${v}`);

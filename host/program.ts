@@ -25,7 +25,7 @@ export type Program = (p: ProcessApi) => Generator<Request, number | void, numbe
 
 // i386 system call numbers (include/asm-i386/unistd.h, 2.6.9).
 export const NR = {
-  exit: 1, read: 3, write: 4, open: 5, close: 6, unlink: 10, getpid: 20, kill: 37, pipe: 42,
+  exit: 1, read: 3, write: 4, open: 5, close: 6, unlink: 10, getpid: 20, kill: 37, pipe: 42, fcntl: 55,
   munmap: 91, ftruncate: 93, fsync: 118, mprotect: 125, sched_yield: 158, nanosleep: 162,
   pread64: 180, pwrite64: 181, mmap2: 192,
   io_setup: 245, io_destroy: 246, io_getevents: 247, io_submit: 248, io_cancel: 249,
@@ -43,6 +43,7 @@ export const sys = {
   close: (fd: number) => call("close", fd),
   unlink: (path: number) => call("unlink", path),
   pipe: (fds: number) => call("pipe", fds),
+  fcntl: (fd: number, cmd: number, arg = 0) => call("fcntl", fd, cmd, arg),
   kill: (pid: number, sig: number) => call("kill", pid, sig),
   ftruncate: (fd: number, len: number) => call("ftruncate", fd, len),
   fsync: (fd: number) => call("fsync", fd),

@@ -36,6 +36,7 @@ export const NR_CPUS: i32 = 8;
   rq: usize;             // runqueue (kernel/sched.ts)
   timers: usize;         // timer base (kernel/timer.ts)
   worker_pid: i32;
+  next_irq: u64;         // cycle of the next device (disk) completion interrupt, 0 = none (fs/blockdev.ts)
 }
 
 export let nr_cpus: i32 = 1;
@@ -75,6 +76,7 @@ export function compute_yield_at(c: cpu_t): void {
 // Hooks the rest of the kernel installs (function table indices), so cpu.ts stays at the
 // bottom of the import graph.
 export let timer_interrupt_fn: u32 = 0;   // () => void, runs one timer interrupt on this CPU
+export let device_irq_fn: u32 = 0;        // () => void, runs this CPU's due device interrupt (fs/blockdev.ts)
 export let lockdep_irqs_on_fn: u32 = 0;   // () => void, lockdep-lite: locks now held with irqs on
 
 // Gives the CPU to the engine; returns when this CPU is the one to run again.
@@ -94,6 +96,8 @@ export function interleave(): void {
   if (c.clock >= c.yield_at) arch_cpu_yield();
   c = this_cpu;
   if (c.clock >= c.next_tick && !c.irqs_off && !c.in_irq) call_indirect<void>(timer_interrupt_fn);
+  c = this_cpu;
+  if (c.next_irq && c.clock >= c.next_irq && !c.irqs_off && !c.in_irq) call_indirect<void>(device_irq_fn);
 }
 
 // A halted CPU pulled back to `when` by a wake-up from another CPU: it resumes no earlier than
@@ -111,7 +115,7 @@ export function local_irq_enable(): void {
   this_cpu.irqs_off = 0;
   if (lockdep_irqs_on_fn) call_indirect<void>(lockdep_irqs_on_fn);
   let c = this_cpu;
-  if (c.clock >= c.next_tick && !c.in_irq) interleave();
+  if ((c.clock >= c.next_tick || (c.next_irq && c.clock >= c.next_irq)) && !c.in_irq) interleave();
 }
 export function local_irq_save(): u32 {
   let f = <u32>this_cpu.irqs_off;

@@ -39,6 +39,7 @@ export function user_work(cycles: u64): void {
   while (cycles > 0) {
     let c = this_cpu;
     let room = c.next_tick > c.clock ? c.next_tick - c.clock : 1;
+    if (c.next_irq) room = min(room, c.next_irq > c.clock ? c.next_irq - c.clock : 1);
     let ylim = c.yield_at > c.clock ? c.yield_at - c.clock : 1;
     if (ylim < room) room = ylim;
     let step = cycles < room ? cycles : room;

@@ -27,6 +27,18 @@ export let HZ: u32 = 1000;
 export let cycles_per_jiffy: u64 = 2800000;
 export let sched_balance: i32 = 0;          // wake-affine balancing (off: a woken task stays on its CPU)
 
+// The simulated disk (fs/blockdev.ts, docs/storage-model.md).
+export let disk_latency_us: u32 = 200;      // per request, before its data moves
+export let disk_mb_s: u32 = 80;             // one transfer channel, MB/s (10^6 bytes)
+export let disk_queue_depth: i32 = 32;      // requests in service at once
+export let disk_irq_cpu: i32 = 0;           // the CPU that takes completion interrupts
+export function set_disk(latency_us: u32, mb_s: u32, depth: i32, irq_cpu: i32): void {
+  disk_latency_us = latency_us;
+  disk_mb_s = mb_s;
+  disk_queue_depth = depth > 0 ? depth : 1;
+  disk_irq_cpu = irq_cpu;
+}
+
 const costs = memory.data(NR_COSTS * 8);
 
 // @ts-ignore: decorator

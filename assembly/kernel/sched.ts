@@ -337,6 +337,21 @@ export function scheduler_tick(): void {
   }
 }
 
+// sched_yield: current goes behind every runnable task of its priority and gives way (2.6.9
+// moves it to the expired array; without one, the tail of its list is the nearest thing —
+// before this, schedule() picked the yielding task again since it was still first in line).
+export function yield_current(): void {
+  let p = current;
+  let rq = cpu_rq(this_cpu.id);
+  let flags = local_irq_save();
+  spin_lock(rq.lock);
+  if (p.on_rq) { dequeue_task(p, rq); enqueue_task(p, rq); }
+  p.need_resched = 1;
+  spin_unlock(rq.lock);
+  local_irq_restore(flags);
+  preempt_point();
+}
+
 // Preemption point on return to user mode (syscall exit, interrupt return, user work).
 export function preempt_point(): void {
   if (current.need_resched) schedule();
@@ -367,7 +382,9 @@ function cpu_idle(arg: usize): void {
       let c = this_cpu;
       c.halted = 1;
       c.halt_start = c.clock;
-      if (c.next_tick > c.clock) c.clock = c.next_tick;
+      let wake_at = c.next_tick;
+      if (c.next_irq && c.next_irq < wake_at) wake_at = c.next_irq;   // a disk completion comes first
+      if (wake_at > c.clock) c.clock = wake_at;
       arch_switch_out(current.thread);
       c = this_cpu;
       c.halted = 0;

@@ -1,0 +1,238 @@
+// Regular files, descriptors and the storage model: errno paths of read/write/close/open as in
+// 2.6.9, data written comes back (buffered, pread/pwrite, O_DIRECT), O_DIRECT's alignment rule,
+// a buffered read of an uncached page costs the disk's latency in simulated time, fsync and
+// O_SYNC put dirty pages on the disk. docs/storage-model.md describes the model.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "../host/node.ts";
+import { Machine } from "../host/machine.ts";
+import { sys, type ProcessApi } from "../host/program.ts";
+
+const EBADF = 9, EFAULT = 14, EINVAL = 22, ENOENT = 2, EEXIST = 17, ESPIPE = 29;
+const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0o100, O_EXCL = 0o200, O_TRUNC = 0o1000;
+const O_SYNC = 0o10000, O_DIRECT = 0o40000;
+const PROT_RW = 3, ANON = 0x22, PAGE = 4096;
+const STAT = { reads: 0, writes: 1, readBytes: 2, writeBytes: 3, irqs: 4, inflight: 5, blocks: 6, cached: 7 };
+
+type Fs = { fs_stat(i: number): bigint; fs_drop_caches(): number };
+const fsx = (m: Machine) => m.ex as unknown as Fs;
+const stat = (m: Machine, k: keyof typeof STAT) => Number(fsx(m).fs_stat(STAT[k]));
+
+// A page of user memory holding a path at offset 0 and free space after.
+function* setup(api: ProcessApi, path = "data"): Generator<any, number, number> {
+  const buf: number = yield sys.mmap(0, 16 * PAGE, PROT_RW, ANON);
+  api.mem.cstring(buf, path);
+  return buf;
+}
+
+function fill(api: ProcessApi, at: number, n: number, seed: number): void {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed) & 0xff;
+  api.mem.write(at, b);
+}
+function same(api: ProcessApi, at: number, n: number, seed: number): boolean {
+  const b = api.mem.read(at, n);
+  for (let i = 0; i < n; i++) if (b[i] !== ((i * 7 + seed) & 0xff)) return false;
+  return true;
+}
+
+async function runOne(prog: (api: ProcessApi, rec: unknown[]) => Generator<any, any, number>, overrides = {}) {
+  const m = await Machine.boot({ overrides: { cpus: 1, ...overrides } });
+  const rec: unknown[] = [];
+  m.spawn(function* (api) { yield* prog(api, rec); });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  return { m, rec };
+}
+
+test("read, write and close of a closed or never-opened descriptor fail with EBADF", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    rec.push(fd);
+    rec.push(yield sys.close(fd));
+    rec.push(yield sys.read(fd, buf + PAGE, 10));
+    rec.push(yield sys.write(fd, buf + PAGE, 10));
+    rec.push(yield sys.close(fd));
+    rec.push(yield sys.read(1000, buf + PAGE, 10));
+    rec.push(yield sys.fsync(fd));
+  });
+  assert.deepEqual(rec, [0, 0, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF]);
+});
+
+test("read on an O_WRONLY descriptor and write on an O_RDONLY one fail with EBADF", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const w: number = yield sys.open(buf, O_WRONLY | O_CREAT, 0o644);
+    const r: number = yield sys.open(buf, O_RDONLY);
+    rec.push(w, r);
+    rec.push(yield sys.read(w, buf + PAGE, 10));
+    rec.push(yield sys.write(r, buf + PAGE, 10));
+    rec.push(yield sys.write(w, buf + PAGE, 10));
+    rec.push(yield sys.read(r, buf + PAGE, 100));
+    rec.push(yield sys.ftruncate(r, 0));              // needs FMODE_WRITE
+  });
+  assert.deepEqual(rec, [0, 1, -EBADF, -EBADF, 10, 10, -EINVAL]);
+});
+
+test("a bad user buffer gives EFAULT: unmapped for read and write, above TASK_SIZE at access_ok", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    rec.push(yield sys.write(fd, 0x1000, 16));        // nothing mapped there
+    rec.push(yield sys.write(fd, buf + PAGE, 16));
+    rec.push(yield sys.pread(fd, 0x1000, 16, 0));
+    rec.push(yield sys.pread(fd, 0xc0001000, 16, 0)); // kernel space
+    rec.push(yield sys.pread(fd, buf + 2 * PAGE, 16, 0));
+  });
+  assert.deepEqual(rec, [-EFAULT, 16, -EFAULT, -EFAULT, 16]);
+});
+
+test("open: ENOENT without O_CREAT, EEXIST with O_CREAT|O_EXCL, O_TRUNC empties, unlink removes the name", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api, "/f1");
+    rec.push(yield sys.open(buf, O_RDONLY));
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT | O_EXCL, 0o600);
+    rec.push(fd);
+    rec.push(yield sys.open(buf, O_RDWR | O_CREAT | O_EXCL, 0o600));
+    rec.push(yield sys.write(fd, buf + PAGE, 5000));
+    const t: number = yield sys.open(buf, O_RDWR | O_TRUNC);
+    rec.push(yield sys.pread(t, buf + 2 * PAGE, 100, 0));
+    rec.push(yield sys.unlink(buf));
+    rec.push(yield sys.open(buf, O_RDONLY));
+    rec.push(yield sys.unlink(buf));
+    // the unlinked file stays usable through its open descriptors
+    rec.push(yield sys.pwrite(fd, buf + PAGE, 10, 0));
+    rec.push(yield sys.pread(t, buf + 2 * PAGE, 100, 0));
+  });
+  assert.deepEqual(rec, [-ENOENT, 0, -EEXIST, 5000, 0, 0, -ENOENT, -ENOENT, 10, 10]);
+});
+
+test("data written through the page cache reads back, across pages and at offsets", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    fill(api, buf + PAGE, 3 * PAGE, 1);
+    rec.push(yield sys.write(fd, buf + PAGE, 10000));  // f_pos moves to 10000
+    rec.push(yield sys.read(fd, buf + 8 * PAGE, 100)); // at EOF
+    rec.push(yield sys.pread(fd, buf + 8 * PAGE, 10000, 0));
+    rec.push(same(api, buf + 8 * PAGE, 10000, 1));
+    rec.push(yield sys.pread(fd, buf + 8 * PAGE, 100, 9950)); // only 50 left
+    rec.push(yield sys.pwrite(fd, buf + PAGE + 100, 300, 4000)); // straddles a page boundary
+    rec.push(yield sys.pread(fd, buf + 12 * PAGE, 300, 4000));
+    const a = api.mem.read(buf + 12 * PAGE, 300), b = api.mem.read(buf + PAGE + 100, 300);
+    rec.push(a.every((x, i) => x === b[i]));
+    rec.push(yield sys.ftruncate(fd, 5000));
+    rec.push(yield sys.pread(fd, buf + 8 * PAGE, 10000, 0));
+  });
+  assert.deepEqual(rec, [10000, 0, 10000, true, 50, 300, 300, true, 0, 5000]);
+});
+
+test("pread and pwrite on a pipe fail with ESPIPE; a negative offset with EINVAL", async () => {
+  const { rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    rec.push(yield sys.pipe(buf + PAGE));
+    const rfd = api.mem.i32(buf + PAGE), wfd = api.mem.i32(buf + PAGE + 4);
+    rec.push(yield sys.pwrite(wfd, buf, 4, 0));
+    rec.push(yield sys.pread(rfd, buf, 4, 0));
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    rec.push(yield sys.syscall(180, fd, buf, 4, -1, -1)); // pos = -1
+  });
+  assert.deepEqual(rec, [0, -ESPIPE, -ESPIPE, -EINVAL]);
+});
+
+test("O_DIRECT needs sector-aligned offset, buffer and length (EINVAL), and aligned I/O round-trips", async () => {
+  const { m, rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT | O_DIRECT, 0o644);
+    fill(api, buf + PAGE, 2 * PAGE, 9);
+    rec.push(yield sys.pwrite(fd, buf + PAGE + 1, 512, 0));   // buffer not aligned
+    rec.push(yield sys.pwrite(fd, buf + PAGE, 500, 0));       // length not aligned
+    rec.push(yield sys.pwrite(fd, buf + PAGE, 512, 100));     // offset not aligned
+    rec.push(yield sys.pwrite(fd, buf + PAGE, 2 * PAGE, 0));  // page-aligned: fine
+    rec.push(yield sys.pwrite(fd, buf + PAGE + 512, 1024, 8192 + 512)); // sector-aligned: fine
+    rec.push(yield sys.pread(fd, buf + 4 * PAGE, 2 * PAGE, 0));
+    rec.push(same(api, buf + 4 * PAGE, 2 * PAGE, 9));
+    rec.push(yield sys.pread(fd, buf + 4 * PAGE + 3, 512, 0)); // misaligned read
+  });
+  assert.deepEqual(rec, [-EINVAL, -EINVAL, -EINVAL, 2 * PAGE, 1024, 2 * PAGE, true, -EINVAL]);
+  assert.equal(stat(m, "cached"), 0, "O_DIRECT left nothing in the page cache");
+  assert.ok(stat(m, "writes") >= 2 && stat(m, "reads") >= 1);
+});
+
+test("fsync writes the dirty pages to the disk and waits for them; a clean file writes nothing", async () => {
+  const lat = 500, mbs = 100, khz = 2_800_000;
+  const m = await Machine.boot({ overrides: { cpus: 1, disk: { latencyUs: lat, bandwidthMBs: mbs } } });
+  const rec: number[] = [];
+  let t0 = 0n, t1 = 0n, writesBefore = -1, writesAfter = -1;
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    rec.push(yield sys.write(fd, buf + PAGE, 3 * PAGE));
+    writesBefore = stat(m, "writes");
+    t0 = m.cpuNow();
+    rec.push(yield sys.fsync(fd));
+    t1 = m.cpuNow();
+    writesAfter = stat(m, "writes");
+    rec.push(yield sys.fsync(fd));
+    rec.push(stat(m, "writes"));
+  });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  assert.deepEqual(rec, [3 * PAGE, 0, 0, 3]);
+  assert.equal(writesBefore, 0, "buffered writes stay in the cache");
+  assert.equal(writesAfter, 3);
+  assert.equal(stat(m, "blocks"), 3);
+  // three 4 KiB writes behind one latency, one after another on the channel
+  const min = (lat * khz) / 1000 + (3 * PAGE * khz) / (mbs * 1000);
+  const took = Number(t1 - t0);
+  assert.ok(took >= min, `fsync took ${took} cycles, at least ${min} expected`);
+  assert.ok(took < min + 200_000, `fsync took ${took} cycles, about ${min} expected`);
+});
+
+test("an O_SYNC write is on the disk when write returns", async () => {
+  const { m, rec } = await runOne(function* (api, rec) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT | O_SYNC, 0o644);
+    rec.push(yield sys.write(fd, buf + PAGE, 2 * PAGE));
+    rec.push(stat((api.machine as Machine), "writes"));
+  });
+  assert.deepEqual(rec, [2 * PAGE, 2]);
+  assert.equal(stat(m, "inflight"), 0);
+});
+
+test("a buffered read of a page not in the cache waits the disk's latency; a cached one does not", async () => {
+  const lat = 1000, mbs = 80, khz = 2_800_000;
+  const m = await Machine.boot({ overrides: { cpus: 1, disk: { latencyUs: lat, bandwidthMBs: mbs } } });
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    fill(api, buf + PAGE, PAGE, 5);
+    yield sys.write(fd, buf + PAGE, PAGE);
+    yield sys.fsync(fd);
+  }, { name: "writer" });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  const dropped = fsx(m).fs_drop_caches();
+  assert.equal(dropped, 1, "the one clean page was dropped");
+  const times: number[] = [];
+  let ok = false;
+  const readsBefore = stat(m, "reads");
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDONLY);
+    for (let k = 0; k < 2; k++) {
+      const t0 = m.cpuNow();
+      const n: number = yield sys.read(fd, buf + 2 * PAGE, PAGE);
+      times.push(Number(m.cpuNow() - t0));
+      assert.equal(n, PAGE);
+      yield sys.syscall(19 /* lseek: absent */, fd, 0, 0);
+      yield sys.close(fd);
+      yield sys.open(buf, O_RDONLY);                  // same fd number, position 0 again
+    }
+    ok = same(api, buf + 2 * PAGE, PAGE, 5);
+  }, { name: "reader" });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  assert.ok(ok, "the data read back from the disk");
+  assert.equal(stat(m, "reads") - readsBefore, 1, "one disk read: the second read hit the cache");
+  const min = (lat * khz) / 1000 + (PAGE * khz) / (mbs * 1000);
+  assert.ok(times[0] >= min && times[0] < min + 100_000, `cold read took ${times[0]} cycles, about ${min} expected`);
+  assert.ok(times[1] < 50_000, `warm read took ${times[1]} cycles`);
+});
