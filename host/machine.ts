@@ -5,6 +5,7 @@ import { COST_NAMES, DEFAULT_DISK, resolveProfile, type Profile, type ProfileOve
 import { TraceSink } from "./trace.ts";
 import type { Program, Request, ProcessApi } from "./program.ts";
 import { UserMemory } from "./usermem.ts";
+import { lockStats, type LockClassStats } from "./metrics.ts";
 
 export interface BootOptions {
   profile?: string | Profile;
@@ -128,6 +129,13 @@ export class Machine {
   traceLines(): string[] {
     if (!this.sink?.lines) throw new Error("traceLines: boot with trace: \"lines\" to keep the text");
     return this.sink.lines;
+  }
+
+  // Lock classes that were ever taken, with their statistics. host/metrics.ts has the rest:
+  // usage bits, per-CPU and per-task counters, lockdep reports, the hang report.
+  lockClasses(): Pick<LockClassStats, "name" | "acquisitions" | "contended" | "spinCycles" | "transfers" | "maxHold">[] {
+    return lockStats(this).filter((c) => c.acquisitions > 0)
+      .map(({ name, acquisitions, contended, spinCycles, transfers, maxHold }) => ({ name, acquisitions, contended, spinCycles, transfers, maxHold }));
   }
 
   // ---- internals

@@ -162,6 +162,9 @@ test("two CPUs contending for one spinlock show contention, spin cycles and line
   assert.ok(c.spinCycles > 0, `spin cycles ${c.spinCycles}`);
   assert.ok(c.transfers > 0, `transfers ${c.transfers}`);
   assert.ok(c.maxHold >= 5 * m.profile.costs.kernelOp, `max hold ${c.maxHold}`);
+  const viaMachine = m.lockClasses().find((x) => x.name === "st.contended");
+  assert.deepEqual(viaMachine, { name: c.name, acquisitions: c.acquisitions, contended: c.contended,
+    spinCycles: c.spinCycles, transfers: c.transfers, maxHold: c.maxHold });
 });
 
 test("the same two threads on one CPU never contend and never move the lock's line", async () => {
