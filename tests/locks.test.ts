@@ -223,3 +223,22 @@ test("might_sleep() under a spinlock or with irqs off is reported, with nothing 
   assert.equal(r[1].now?.irqsOff, true);
   assert.equal(r[0].now?.comm, "st-might");
 });
+
+test("lockdep finds 2.6.9's aio_kick_handler inversion in the port: softirq-safe ctx_lock → alloc_lock taken by unuse_mm", async (t) => {
+  // The aio self-test parks an iocb and kicks it from a timer (softirq), which takes ctx_lock in
+  // kick_iocb; the aio worker's aio_kick_handler runs unuse_mm (task_lock) under ctx_lock, and
+  // use_mm took task_lock with interrupts on.
+  const m = await boot(2);
+  if (typeof st(m).selftest_aio_kick !== "function") return t.skip("assembly/selftest.ts does not export the aio self-test yet");
+  st(m).selftest_aio_kick(1, 0, 5, 0);
+  m.run({ seconds: 0.1 });
+  const r = lockdepReports(m).find((x) => x.kind === "irq-safe-unsafe" && x.first === "kioctx.ctx_lock");
+  assert.ok(r, lockdepReports(m).map((x) => x.text).join("\n") || "no reports");
+  assert.equal(r.irq, "softirq");
+  assert.equal(r.second, "task_struct.alloc_lock");
+  assert.equal(r.earlier?.context, "softirq");               // the kick from the timer
+  assert.equal(r.later?.context, "process");                 // task_lock with irqs on
+  const edge = lockdepEdge(m, "kioctx.ctx_lock", "task_struct.alloc_lock");
+  assert.equal(edge?.comm, "aio/0");                          // the aio worker thread
+  assert.deepEqual(edge?.held, ["kioctx.ctx_lock"]);
+});
