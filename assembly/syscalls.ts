@@ -2,7 +2,7 @@
 // as six 32-bit words, as in registers ebx, ecx, edx, esi, edi, ebp.
 import { ENOSYS } from "./include/linux/errno";
 import { current } from "./kernel/cpu";
-import { schedule, preempt_point } from "./kernel/sched";
+import { schedule, preempt_point, yield_current } from "./kernel/sched";
 import { sys_mmap2, sys_munmap, sys_mprotect } from "./mm/mmap";
 import { sys_fork, sys_clone } from "./kernel/fork";
 import { sys_read, sys_write, sys_pread64, sys_pwrite64 } from "./fs/read_write";
@@ -39,8 +39,7 @@ export const __NR_io_cancel: i32 = 249;
 function sys_getpid(): i32 { return current.tgid; }
 
 function sys_sched_yield(): i32 {
-  current.need_resched = 1;
-  preempt_point();
+  yield_current();
   return 0;
 }
 

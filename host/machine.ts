@@ -3,7 +3,7 @@
 import { instantiateKernel, exportOf, type Build, type KernelExports } from "./loader.ts";
 import { COST_NAMES, DEFAULT_DISK, resolveProfile, type Profile, type ProfileOverrides } from "./profile.ts";
 import { TraceSink } from "./trace.ts";
-import type { Program, Request, ProcessApi } from "./program.ts";
+import type { Program, Request, ProcessApi, ChildSpec } from "./program.ts";
 import { UserMemory } from "./usermem.ts";
 import { lockStats, type LockClassStats } from "./metrics.ts";
 
@@ -54,6 +54,7 @@ interface Proc {
 export class Machine {
   readonly log: string[] = [];
   private procs = new Map<number, Proc>();
+  private forking = new Map<number, ChildSpec>();   // parent pid → the program its fork/clone child runs
   private panicInfo: KernelPanic | null = null;
   private userError: Error | null = null;
   private sink: TraceSink | null;
@@ -177,7 +178,19 @@ export class Machine {
 
   // The import the kernel calls when a user task wants its next request.
   private userStep(pid: number, ret: number, argsPtr: number): number {
-    const p = this.procs.get(pid);
+    const f = this.forking.get(pid);
+    if (f) {
+      // the parent's fork/clone returned: the child's pid, unless the child already stepped
+      this.forking.delete(pid);
+      if (ret > 0 && !this.procs.has(ret)) this.adopt(ret, f);
+    }
+    let p = this.procs.get(pid);
+    if (!p) {
+      // a fork/clone child stepping before its parent's syscall returned
+      const ppid = (this.ex as unknown as { task_ppid(pid: number): number }).task_ppid(pid);
+      const c = this.forking.get(ppid);
+      if (c) { this.forking.delete(ppid); p = this.adopt(pid, c); }
+    }
     if (!p) return this.writeExit(argsPtr, 127);
     let r: IteratorResult<Request, number | void>;
     try {
@@ -201,7 +214,16 @@ export class Machine {
     }
     if (q.kind === "exit") { p.exitCode = q.code; return this.writeExit(argsPtr, q.code); }
     for (let i = 0; i < 6; i++) a[base + i] = (q.args[i] ?? 0) | 0;
+    if (q.child) this.forking.set(pid, q.child);
     return q.nr;
+  }
+
+  private adopt(pid: number, c: ChildSpec): Proc {
+    const name = c.name ?? (c.program.name || "child");
+    const api: ProcessApi = { pid, mem: new UserMemory(this.ex, pid), machine: this };
+    const p: Proc = { pid, name, gen: null, program: c.program, api, exitCode: null };
+    this.procs.set(pid, p);
+    return p;
   }
 
   private writeExit(argsPtr: number, code: number): number {

@@ -11,9 +11,13 @@ import type { Machine } from "./machine.ts";
 import type { UserMemory } from "./usermem.ts";
 
 export type Request =
-  | { kind: "syscall"; nr: number; args: number[]; name: string }
+  | { kind: "syscall"; nr: number; args: number[]; name: string; child?: ChildSpec }
   | { kind: "work"; cycles: number }
   | { kind: "exit"; code: number };
+
+// fork/clone: the child runs its own program (there is no copy of the parent's generator);
+// the kernel copies (or, with CLONE_VM, shares) the parent's address space.
+export interface ChildSpec { program: Program; name?: string }
 
 export interface ProcessApi {
   pid: number;
@@ -25,8 +29,8 @@ export type Program = (p: ProcessApi) => Generator<Request, number | void, numbe
 
 // i386 system call numbers (include/asm-i386/unistd.h, 2.6.9).
 export const NR = {
-  exit: 1, read: 3, write: 4, open: 5, close: 6, unlink: 10, getpid: 20, kill: 37, pipe: 42, fcntl: 55,
-  munmap: 91, ftruncate: 93, fsync: 118, mprotect: 125, sched_yield: 158, nanosleep: 162,
+  exit: 1, fork: 2, read: 3, write: 4, open: 5, close: 6, unlink: 10, getpid: 20, kill: 37, pipe: 42, fcntl: 55,
+  munmap: 91, ftruncate: 93, fsync: 118, clone: 120, mprotect: 125, sched_yield: 158, nanosleep: 162,
   pread64: 180, pwrite64: 181, mmap2: 192,
   io_setup: 245, io_destroy: 246, io_getevents: 247, io_submit: 248, io_cancel: 249,
 } as const;
@@ -36,6 +40,9 @@ const call = (name: keyof typeof NR, ...args: number[]): Request => ({ kind: "sy
 export const sys = {
   syscall: (nr: number, ...args: number[]): Request => ({ kind: "syscall", nr, args, name: `nr${nr}` }),
   getpid: () => call("getpid"),
+  // Returns the child's pid in the parent; `child` is what the child runs.
+  fork: (child: Program, name?: string): Request => ({ ...call("fork"), child: { program: child, name } }),
+  clone: (flags: number, child: Program, name?: string): Request => ({ ...call("clone", flags), child: { program: child, name } }),
   sched_yield: () => call("sched_yield"),
   read: (fd: number, buf: number, n: number) => call("read", fd, buf, n),
   write: (fd: number, buf: number, n: number) => call("write", fd, buf, n),

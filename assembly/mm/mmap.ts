@@ -103,6 +103,7 @@ function arch_get_unmapped_area(mm: mm_struct, addr: usize, len: usize): usize {
 function arch_get_unmapped_area_topdown(mm: mm_struct, addr0: usize, len: usize): usize {
   if (len > TASK_SIZE) return ERR(ENOMEM);
   let addr = addr0;
+  if (mm.free_area_cache > mm.mmap_base) mm.free_area_cache = mm.mmap_base;
   if (addr) {
     addr = PAGE_ALIGN(addr);
     let vma = find_vma(mm, addr);
@@ -110,24 +111,24 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, addr0: usize, len: usize)
   }
   let first_time = true;
   for (;;) {
-    addr = mm.free_area_cache;
-    if (addr > len) {
-      addr -= len;
+    if (<usize>mm.free_area_cache >= len) {
+      addr = (<usize>mm.free_area_cache - len) & PAGE_MASK;
       for (;;) {
         let vma = find_vma_prev(mm, addr);
         let prev = find_vma_prev_out;
-        if (!changetype<usize>(vma)) { mm.free_area_cache = <u32>addr; return addr; }
+        if (!changetype<usize>(vma)) return addr;
         if (addr + len <= vma.vm_start && (!prev || addr >= VMA(prev).vm_end)) {
           mm.free_area_cache = <u32>addr;
           return addr;
         }
-        if (len > vma.vm_start) break;
+        if (<usize>mm.free_area_cache == vma.vm_end) mm.free_area_cache = <u32>vma.vm_start;
         addr = vma.vm_start - len;
+        // (2.6.9 lets this reach address 0: a hole at the very bottom is used)
+        if (len > vma.vm_start) break;
       }
     }
     if (!first_time) break;
     first_time = false;
-    if (mm.free_area_cache == mm.mmap_base) break;
     mm.free_area_cache = mm.mmap_base;
   }
   mm.free_area_cache = <u32>TASK_UNMAPPED_BASE;
