@@ -17,3 +17,4 @@ export {
   st_mm_res, st_mm_reset, st_mm_install, st_slab_uaf, st_slab_double_free, st_slab_overrun,
   st_slab_kfree_twice, st_slab_try, st_slab_cache, st_rwsem_fifo, st_use_mm,
 } from "./selftest/mm";
+export { st_fs, st_fs_pipe_retry, st_fs_page_retry, st_fs_dio_async } from "./selftest/fs";

@@ -236,3 +236,48 @@ test("a buffered read of a page not in the cache waits the disk's latency; a cac
   assert.ok(times[0] >= min && times[0] < min + 100_000, `cold read took ${times[0]} cycles, about ${min} expected`);
   assert.ok(times[1] < 50_000, `warm read took ${times[1]} cycles`);
 });
+
+// ---- the retry exits under the AIO port (assembly/selftest/fs.ts)
+
+interface FsSelftest {
+  st_fs(i: number): bigint;
+  st_fs_pipe_retry(cpu: number): void;
+  st_fs_page_retry(cpu: number): void;
+  st_fs_dio_async(cpu: number): void;
+}
+const EIOCBRETRY = 530, EIOCBQUEUED = 529;
+
+async function scenario(start: (st: FsSelftest) => void, overrides = {}) {
+  const m = await Machine.boot({ overrides: { cpus: 1, ...overrides } });
+  const st = m.ex as unknown as FsSelftest;
+  start(st);
+  m.run({ seconds: 0.2 });
+  const get = (i: number) => Number(st.st_fs(i));
+  assert.equal(get(31), 1, "the scenario ran to its end");
+  return get;
+}
+
+test("a read of an uncached page with an async io_wait exits with EIOCBRETRY; the disk interrupt wakes it; the retry gets the data", async () => {
+  const lat = 300;
+  const get = await scenario((st) => st.st_fs_page_retry(0), { hz: 1000, disk: { latencyUs: lat } });
+  assert.equal(get(0), PAGE, "written");
+  assert.equal(get(1), 0, "written back");
+  assert.equal(get(2), 1, "one clean page dropped from the cache");
+  assert.equal(get(3), -EIOCBRETRY, "no bytes yet: retry exit");
+  assert.equal(get(4), 1, "the async entry sits on the page's wait queue");
+  assert.equal(get(5), 1, "woken from the completion interrupt (hard-irq context)");
+  assert.ok(get(6) <= 1, `woken within a jiffy of the issue (${get(6)})`);
+  assert.equal(get(7), PAGE, "the retry copied the page");
+  assert.equal(get(8), 1, "with the right bytes");
+});
+
+test("an async O_DIRECT read returns EIOCBQUEUED and is completed from the disk interrupt through the completion slot", async () => {
+  const get = await scenario((st) => st.st_fs_dio_async(0));
+  assert.equal(get(0), 2 * PAGE, "synchronous O_DIRECT write");
+  assert.equal(get(1), -EIOCBQUEUED);
+  assert.equal(get(2), 0, "not completed at submission");
+  assert.equal(get(3), 2 * PAGE, "completion reports the bytes read");
+  assert.equal(get(4), 1, "called in interrupt context");
+  assert.equal(get(5), 1, "for the kiocb submitted");
+  assert.equal(get(6), 1, "the data reached the user pages");
+});

@@ -186,3 +186,54 @@ test("ping-pong between two tasks on one CPU costs two context switches per roun
   assert.equal(rounds, ROUNDS - 1);
   assert.equal(Number(switchesAfter - switchesBefore), 2 * (ROUNDS - 1));
 });
+
+test("with an async io_wait an empty-pipe read and a full-pipe write exit with EIOCBRETRY and are woken by the other side", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1 } });
+  const st = m.ex as unknown as { st_fs(i: number): bigint; st_fs_pipe_retry(cpu: number): void };
+  st.st_fs_pipe_retry(0);
+  m.run({ seconds: 0.1 });
+  const get = (i: number) => Number(st.st_fs(i));
+  const EIOCBRETRY = 530;
+  assert.equal(get(31), 1, "the scenario ran to its end");
+  assert.equal(get(0), 0);
+  assert.equal(get(1), -EIOCBRETRY, "empty pipe: retry exit, no sleep");
+  assert.equal(get(2), 1, "the entry is queued on the pipe's wait queue");
+  assert.equal(get(3), 5);
+  assert.equal(get(4), 1, "the write woke the entry");
+  assert.equal(get(5), 5, "the retry reads what was written");
+  assert.equal(get(6), PAGE, "the pipe is full");
+  assert.equal(get(7), -EIOCBRETRY, "full pipe: retry exit");
+  assert.equal(get(8), 0, "waiting_writers is not left raised (pipe_mm_waiting_writers_leak off)");
+  assert.equal(get(9), 200);
+  assert.equal(get(10), 1, "the read woke the writer's entry");
+});
+
+test("a task's descriptors are closed when it exits: no struct file and no pipe left behind", async () => {
+  const m = await boot();
+  m.spawn(function* (api) {
+    yield* mkpipe(api);
+    yield* mkpipe(api);
+  });
+  assert.equal(m.run({ seconds: 0.1 }).reason, "exited");
+  const fsStat = (i: number) => Number((m.ex as unknown as { fs_stat(i: number): bigint }).fs_stat(i));
+  assert.equal(fsStat(10), 0, "struct files");
+  assert.equal(fsStat(11), 0, "inodes");
+});
+
+test("get_unused_fd gives EMFILE past RLIMIT_NOFILE (1024 descriptors)", async () => {
+  const m = await boot();
+  const rec: number[] = [];
+  m.spawn(function* (api) {
+    const buf: number = yield sys.mmap(0, PAGE, PROT_RW, ANON);
+    let last = 0;
+    for (let i = 0; i < 512; i++) last = yield sys.pipe(buf);
+    rec.push(last, api.mem.i32(buf + 4));
+    rec.push(yield sys.pipe(buf));
+    rec.push(yield sys.close(5));
+    rec.push(yield sys.pipe(buf));                  // one slot free: not enough for two
+    rec.push(yield sys.close(9));
+    rec.push(yield sys.pipe(buf), api.mem.i32(buf), api.mem.i32(buf + 4));
+  });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  assert.deepEqual(rec, [0, 1023, -24, 0, -24, 0, 0, 5, 9]);
+});
