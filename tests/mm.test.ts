@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import "../host/node.ts";
 import { Machine, KernelPanic } from "../host/machine.ts";
 import { sys, work, type ProcessApi } from "../host/program.ts";
-import { slabCache, slabFailNth, slabFailRandom, slabSnapshot, slabLeaks, mmInfo, mmLive, slabInjected } from "../host/mm.ts";
+import {
+  slabCache, slabFailNth, slabFailRandom, slabSnapshot, slabLeaks, mmInfo, mmLive, slabInjected, slabSetDebug,
+} from "../host/mm.ts";
 
 interface MmSelftest {
   st_mm_res(i: number): bigint;
@@ -230,6 +232,16 @@ test("a one-byte overrun into the red zone is caught when the object is freed", 
   st.st_slab_overrun();
   assert.throws(() => m.run({ seconds: 0.01 }), (e: unknown) =>
     e instanceof KernelPanic && /^slab selftest_obj: red zone after object 0x[0-9a-f]+ overwritten .*100 bytes/.test(e.bugMessage));
+});
+
+test("with slab debugging switched off a write after free goes unnoticed but a double free is still caught", async () => {
+  const { m, st, res } = await boot();
+  slabSetDebug(m, false);
+  st.st_slab_uaf();
+  m.run({ seconds: 0.01 });
+  assert.equal(res(1), 1, "the freed object came back without a BUG");
+  st.st_slab_double_free();
+  assert.throws(() => m.run({ seconds: 0.01 }), (e: unknown) => e instanceof KernelPanic && /double free/.test(e.bugMessage));
 });
 
 test("fault injection fails exactly the nth allocation of the named cache", async () => {

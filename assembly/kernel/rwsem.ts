@@ -13,6 +13,7 @@ import { current } from "./cpu";
 import { spin_lock_init, spin_lock, spin_unlock, lock_class_register } from "./spinlock";
 import { schedule, wake_up_process } from "./sched";
 import { BUG } from "./panic";
+import { might_sleep } from "./lockdep";
 import * as arch from "../arch/switch";
 
 const RWSEM_WAITING_FOR_READ: u32 = 0x00000001;
@@ -123,6 +124,7 @@ function rwsem_sleep(sem: rw_semaphore, flags: u32, what: string): void {
 // Shared acquire: immediate when free or read-held with nobody queued. May sleep.
 // lib/rwsem-spinlock.c (2.6.9): __down_read
 export function down_read(sem: rw_semaphore): void {
+  might_sleep("down_read");
   spin_lock(wait_lock(sem));
   if (sem.count >= 0 && list_empty(wait_list(sem))) {
     sem.count++;
@@ -147,6 +149,7 @@ export function down_read_trylock(sem: rw_semaphore): i32 {
 // Exclusive acquire: immediate only when free with nobody queued. May sleep.
 // lib/rwsem-spinlock.c (2.6.9): __down_write
 export function down_write(sem: rw_semaphore): void {
+  might_sleep("down_write");
   spin_lock(wait_lock(sem));
   if (sem.count == 0 && list_empty(wait_list(sem))) {
     sem.count = -1;

@@ -7,7 +7,8 @@
 // area forbids, stops the copy there — the C fixup path — and the copy reports the bytes it did
 // not copy (or -EFAULT for the single-value and string forms), exactly at that byte.
 // In atomic context (a spinlock held, an interrupt) there is no fault handling, as in 2.6.9:
-// a not-yet-present page fails the copy.
+// a not-yet-present page fails the copy. The checked forms call might_sleep() first, as
+// 2.6.9's do, so lockdep-lite reports a copy made under a spinlock.
 //
 // Time: COST_COPY_PER_KB per KiB actually copied (pro rata); each fault COST_PAGE_FAULT.
 import { mm_struct, task_struct } from "../include/linux/sched";
@@ -21,6 +22,7 @@ import { find_vma } from "./mmap";
 import { pte_offset, handle_mm_fault, __handle_mm_fault } from "./memory";
 import { VM_FAULT_MINOR, VM_FAULT_MAJOR } from "../include/linux/mm";
 import { find_task_by_pid } from "../kernel/sched";
+import { might_sleep } from "../kernel/lockdep";
 
 export const VERIFY_READ: i32 = 0;
 export const VERIFY_WRITE: i32 = 1;
@@ -112,12 +114,14 @@ export function __copy_from_user(to: usize, from: usize, n: usize): usize {
 
 // arch/i386/lib/usercopy.c (2.6.9): copy_to_user
 export function copy_to_user(to: usize, from: usize, n: usize): usize {
+  might_sleep("copy_to_user");
   if (access_ok(VERIFY_WRITE, to, n)) return __copy_to_user(to, from, n);
   return n;
 }
 
 // arch/i386/lib/usercopy.c (2.6.9): copy_from_user
 export function copy_from_user(to: usize, from: usize, n: usize): usize {
+  might_sleep("copy_from_user");
   if (access_ok(VERIFY_READ, from, n)) return __copy_from_user(to, from, n);
   memory.fill(to, 0, n);
   return n;
@@ -125,6 +129,7 @@ export function copy_from_user(to: usize, from: usize, n: usize): usize {
 
 // Zeroes n user bytes; returns the bytes not cleared. arch/i386/lib/usercopy.c (2.6.9): clear_user
 export function clear_user(to: usize, n: usize): usize {
+  might_sleep("clear_user");
   if (!access_ok(VERIFY_WRITE, to, n)) return n;
   let done: usize = 0;
   while (done < n) {
@@ -143,6 +148,7 @@ export function clear_user(to: usize, n: usize): usize {
 // Copies a NUL-terminated user string of at most count bytes into dst; returns its length
 // (count if no NUL came first) or -EFAULT. arch/i386/lib/usercopy.c (2.6.9): strncpy_from_user
 export function strncpy_from_user(dst: usize, src: usize, count: i32): i32 {
+  might_sleep("strncpy_from_user");
   if (!access_ok(VERIFY_READ, src, 1)) return -EFAULT;
   let i = 0;
   let la: usize = 0;
@@ -184,6 +190,7 @@ export function strnlen_user(s: usize, n: i32): i32 {
 
 // include/asm-i386/uaccess.h (2.6.9): get_user. 0 or -EFAULT.
 export function get_user<T>(dst: usize, uaddr: usize): i32 {
+  might_sleep("get_user");
   if (!access_ok(VERIFY_READ, uaddr, sizeof<T>())) { store<T>(dst, <T>0); return -EFAULT; }
   return __get_user<T>(dst, uaddr);
 }
@@ -193,6 +200,7 @@ export function __get_user<T>(dst: usize, uaddr: usize): i32 {
 }
 // include/asm-i386/uaccess.h (2.6.9): put_user. 0 or -EFAULT.
 export function put_user<T>(v: T, uaddr: usize): i32 {
+  might_sleep("put_user");
   if (!access_ok(VERIFY_WRITE, uaddr, sizeof<T>())) return -EFAULT;
   return __put_user<T>(v, uaddr);
 }
@@ -235,6 +243,7 @@ export function put_user_u64(v: u64, uaddr: usize): i32 { return put_user<u64>(v
 // The u32 at uaddr as a non-negative i64, or -EFAULT.
 const get_tmp = memory.data(8);
 export function get_user_val32(uaddr: usize): i64 {
+  might_sleep("get_user");
   if (!access_ok(VERIFY_READ, uaddr, 4)) return -EFAULT;
   let la = user_span(uaddr, 4, false);
   if (!la) { nr_uaccess_faults++; return -EFAULT; }
