@@ -20,7 +20,7 @@ interface AioSelftest {
 const S = {
   phase: 0, result: 1, steps: 2, kickJ: 3, retryJ: 4, retryPid: 5, byWorker: 6, eventRes: 7,
   eventData: 8, doneJ: 9, errno: 10, submitJ: 11, kicks: 12, wakeups: 13, workerRuns: 14,
-  retries: 15, events: 16, badPut: 17, queueWork: 18,
+  retries: 15, events: 16, badPut: 17, queueWork: 18, armed: 19, freedMagic: 20,
 } as const;
 
 const PREPATCH = 0;
@@ -92,4 +92,36 @@ test("without opt2 io_getevents sleeps and the worker's delayed run completes th
   const { get } = await kick(PATCHED & ~B.opt2, 0, 50);
   assert.equal(get(S.byWorker), 1);
   assert.equal(get(S.retryJ) - get(S.kickJ), 100);
+});
+
+interface Live { aio_kioctxs_live(): number; aio_kiocbs_live(): number; aio_stat_ctx_free(): bigint }
+
+async function destroyArmed(flags: number) {
+  const m = await Machine.boot({ overrides: { cpus: 2, hz: 1000 }, boot: (ex) => {
+    assert.equal((ex as unknown as AioSelftest).aio_set_variant(flags), 0);
+  } });
+  const st = m.ex as unknown as AioSelftest & Live & { selftest_aio_destroy_armed(k: number, s: number, cpu: number): void };
+  // kicked at +5 with nobody waiting: the work's timer is armed for +105; reaped at +50 by opt2
+  st.selftest_aio_destroy_armed(5, 50, 0);
+  return { m, st };
+}
+
+test("__put_ioctx cancels the armed delayed work (seed): io_destroy with the HZ/10 timer pending frees the context cleanly", async () => {
+  const { m, st } = await destroyArmed(PATCHED | B.cancelDelayed);
+  m.run({ seconds: 0.3 });
+  assert.equal(Number(st.st_aio(S.phase)), 5);
+  assert.equal(Number(st.st_aio(S.result)), 0);
+  assert.equal(Number(st.st_aio(S.byWorker)), 0, "io_getevents ran the retry (opt2)");
+  assert.equal(Number(st.st_aio(S.workerRuns)), 0, "the cancelled work never ran");
+  assert.equal(Number(st.st_aio(S.armed)), 0, "no timer of the freed kioctx is left armed");
+  assert.equal(st.aio_kioctxs_live(), 0);
+  assert.equal(st.aio_kiocbs_live(), 0);
+});
+
+test("without cancel_delayed_work the kioctx is freed with its work's timer still armed, on memory the slab has poisoned (B6)", async () => {
+  const { m, st } = await destroyArmed(PATCHED | B.noCancelDelayed);
+  m.run({ seconds: 0.09 });        // destroyed at about +55; the timer was due at +105
+  assert.equal(Number(st.st_aio(S.phase)), 5, "io_destroy itself returned");
+  assert.equal(Number(st.st_aio(S.armed)), 1, "the freed kioctx's timer is still on a timer list");
+  assert.equal(Number(st.st_aio(S.freedMagic)) >>> 0, 0x6b6b6b6b, "its memory holds the slab's free poison");
 });

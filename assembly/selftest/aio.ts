@@ -7,13 +7,13 @@ import { task_struct, mm_struct, TASK_INTERRUPTIBLE, PF_KTHREAD } from "../inclu
 import { wait_queue_t, wait_queue_head_t } from "../include/linux/wait";
 import { timer_list } from "../include/linux/timer";
 import { file, file_operations, dentry, inode, FMODE_READ, FMODE_WRITE, S_IFREG } from "../include/linux/fs";
-import { kiocb } from "../include/linux/aio";
+import { kiocb, kioctx } from "../include/linux/aio";
 import { IOCB_CMD_PREAD, IOCB_SIZE, IO_EVENT_SIZE } from "../include/linux/aio_abi";
 import { PROT_READ, PROT_WRITE, MAP_ANONYMOUS, MAP_PRIVATE } from "../include/linux/mm";
 import { EIOCBRETRY, EIOCBQUEUED } from "../include/linux/errno";
-import { current, this_cpu } from "../kernel/cpu";
+import { current, this_cpu, nr_cpus } from "../kernel/cpu";
 import { kthread_create, schedule, wake_up_process } from "../kernel/sched";
-import { jiffies, init_timer, add_timer, schedule_timeout } from "../kernel/timer";
+import { jiffies, init_timer, add_timer, schedule_timeout, tvec_base_of } from "../kernel/timer";
 import { init_waitqueue_head, prepare_to_wait, wake_up } from "../kernel/wait";
 import { lock_class_register } from "../kernel/spinlock";
 import { mm_alloc, mmput } from "../kernel/fork";
@@ -51,6 +51,8 @@ export let st_done_jiffies: u32 = 0;
 export let st_errno: i32 = 0;
 export let st_phase: i32 = 0;             // how far the scenario got
 export let st_submit_jiffies: u32 = 0;
+export let st_armed_after_free: i32 = 0;  // B6: the kioctx's work timer is still armed after the free
+export let st_freed_timer_magic: u32 = 0; // ... and its magic word as the slab left it
 
 function st_kick(data: usize): void {
   st_kick_jiffies = jiffies;
@@ -140,6 +142,20 @@ function st_copy_out(uaddr: u32, from: usize, n: usize): void {
   if (copy_to_user(uaddr, from, n)) st_errno = -14;
 }
 
+// Is the timer at `timer` still on some CPU's pending list? (walks up to it; a freed timer's
+// own links are poison, so the walk stops at the first match)
+function st_timer_still_armed(timer: usize): i32 {
+  for (let c = 0; c < nr_cpus; c++) {
+    let head = tvec_base_of(c).pending;
+    let l = head.next;
+    for (let n = 0; n < 10000 && l !== head; n++) {
+      if (changetype<usize>(l) == timer) return 1;
+      l = l.next;
+    }
+  }
+  return 0;
+}
+
 function load_user_u32(uaddr: u32): u32 {
   copy_from_user(st_tmp, uaddr, 4);
   return load<u32>(st_tmp);
@@ -192,8 +208,12 @@ function st_thread_kick(data: usize): void {
   st_phase = 4;
   if (st_scenario == 2) {
     // B6: destroy while the (now useless) delayed work may still be armed
+    let kctx = changetype<kioctx>(st_mm.ioctx_list);
+    let timer = changetype<usize>(kctx.wq.timer);
     st_result = sys_io_destroy(ctx);
     st_phase = 5;
+    st_armed_after_free = st_timer_still_armed(timer);
+    if (st_armed_after_free) st_freed_timer_magic = load<u32>(timer + offsetof<timer_list>("magic"));
   }
 }
 
@@ -207,10 +227,13 @@ export function selftest_aio_kick(waiter: i32, sleep_j: i32, kick_delay: u32, cp
   kthread_create("aio-user", st_thread_kick.index, 0, 0, cpu);
 }
 
-// Scenario 2 (B6) — as scenario 1 with waiter 1, then io_destroy right after reaping.
-export function selftest_aio_destroy_armed(kick_delay: u32, cpu: i32): void {
+// Scenario 2 (B6) — as scenario 1 with nobody waiting at the kick (so opt4 arms the delayed
+// work for HZ/10), reaping after sleep_j jiffies (opt2 runs the retry itself), then io_destroy
+// while that delayed work may still be armed.
+export function selftest_aio_destroy_armed(kick_delay: u32, sleep_j: i32, cpu: i32): void {
   st_scenario = 2;
-  st_waiter = 1;
+  st_waiter = 0;
+  st_sleep_j = sleep_j;
   st_kick_delay = kick_delay;
   kthread_create("aio-user", st_thread_kick.index, 0, 0, cpu);
 }
@@ -237,6 +260,8 @@ export function st_aio(i: i32): i64 {
     case 16: return <i64>aio_stat.events;
     case 17: return <i64>aio_stat.bad_put_ioctx;
     case 18: return <i64>aio_stat.queue_work;
+    case 19: return st_armed_after_free;
+    case 20: return st_freed_timer_magic;
   }
   return -1;
 }
