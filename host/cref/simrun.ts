@@ -11,6 +11,7 @@ import { formatLine, parseLog, resStr, toLines, type Log, type Scenario } from "
 const PAGE = 4096;
 const PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
 const SIGALRM = 14;
+const NR_FCNTL = 55, F_SETFL = 4;
 // An address the simulated kernel refuses as a user pointer (above TASK_SIZE, where i386
 // 2.6.9 has its kernel text).
 export const SIM_KERNEL_PTR = 0xc0100000n;
@@ -233,6 +234,13 @@ class Interp {
         ctl.out.push(`${i} mem ok`);
         return -1;
       }
+      case "protect": {
+        need(4);
+        const prot = tok[3] === "ro" ? PROT_READ : tok[3] === "none" ? 0 : PROT_READ | PROT_WRITE;
+        const r = yield sys.mprotect(arg(this.addr(tok[1])), Number(parseNum(tok[2])), prot);
+        this.log(i, "protect", [["ret", resStr(r)]]);
+        return -1;
+      }
       case "unmapped": {
         need(2);
         const p = yield* this.mmap(PAGE, PROT_READ);
@@ -296,12 +304,17 @@ class Interp {
       }
       case "pipe": {
         need(3);
-        if (tok[3] === "NONBLOCK") throw new ScenarioError("pipe NONBLOCK: the simulator has no fcntl");
         const fds = yield* this.alloc(8, 4);
         const r = yield sys.pipe(fds);
         if (r === 0) {
           this.define(tok[1], "fd", BigInt(mem.i32(fds)));
           this.define(tok[2], "fd", BigInt(mem.i32(fds + 4)));
+          if (tok[3] === "NONBLOCK") {          // fcntl(fd, F_SETFL, O_NONBLOCK) on both ends
+            for (const fd of [mem.i32(fds), mem.i32(fds + 4)]) {
+              const f = yield sys.syscall(NR_FCNTL, fd, F_SETFL, OPEN_FLAGS.NONBLOCK);
+              if (f < 0) throw new ScenarioError(`fcntl(F_SETFL, O_NONBLOCK): ${resStr(f)}`);
+            }
+          }
         }
         this.log(i, "pipe", [["ret", resStr(r)]]);
         return -1;
@@ -352,8 +365,10 @@ class Interp {
       case "iocb": {
         need(2);
         const old = this.syms.get(tok[1]);
-        const at = old && old.kind === "mem" && old.size === 64 ? u32(old.val) : yield* this.alloc(64, 8);
-        this.define(tok[1], "mem", BigInt(at), 64);
+        // a region of at least 64 bytes already under this name holds the iocb at its start
+        const placed = old && old.kind === "mem" && old.size >= 64;
+        const at = placed ? u32(old.val) : yield* this.alloc(64, 8);
+        if (!placed) this.define(tok[1], "mem", BigInt(at), 64);
         this.writeIocb(at, tok.slice(2));
         ctl.out.push(`${i} iocb ok`);
         return -1;

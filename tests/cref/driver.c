@@ -375,6 +375,12 @@ static void step(int *pi)
 		void *p = map_region(i, size, prot);
 		define(i, tok[1], K_MEM, (uint64_t)(uintptr_t)p, size);
 		printf("%d mem ok\n", i);
+	} else if (!strcmp(op, "protect")) {            /* protect ADDR LEN rw|ro|none: mprotect */
+		need(i, nt, 4, op);
+		int prot = !strcmp(tok[3], "ro") ? PROT_READ : !strcmp(tok[3], "none") ? PROT_NONE
+		         : PROT_READ | PROT_WRITE;
+		long r = rawret(mprotect((void *)(uintptr_t)addr(i, tok[1]), (size_t)num(i, tok[2]), prot));
+		printf("%d protect ret=%s\n", i, res_str(r));
 	} else if (!strcmp(op, "unmapped")) {           /* unmapped $name: a page that was unmapped */
 		need(i, nt, 2, op);
 		void *p = map_region(i, PAGE, PROT_READ);
@@ -492,7 +498,7 @@ static void step(int *pi)
 		need(i, nt, 2, op);
 		struct sym *s = find(tok[1]);
 		struct iocb *cb;
-		if (s && s->kind == K_MEM && s->size == sizeof *cb)
+		if (s && s->kind == K_MEM && s->size >= sizeof *cb)   /* placed in a named region */
 			cb = (struct iocb *)(uintptr_t)s->val;
 		else {
 			cb = map_region(i, sizeof *cb, PROT_READ | PROT_WRITE);
