@@ -12,7 +12,7 @@ import { file, inode, dentry, file_operations, address_space_operations, dentry_
          FMODE_PWRITE, S_IFREG, S_ISREG, fs_layout_check } from "../include/linux/fs";
 import { ENFILE, ENOENT, EEXIST, EINVAL, EBADF, ENOMEM, ENAMETOOLONG, ENOSPC, EISDIR, EFAULT, EIO } from "../include/linux/errno";
 import { kiocb } from "../include/linux/aio";
-import { current, charge } from "../kernel/cpu";
+import { current, charge, in_task } from "../kernel/cpu";
 import { COST_KERNEL_OP } from "../kernel/profile";
 import { init_MUTEX, down, up, semaphore } from "../kernel/semaphore";
 import { lock_class_register } from "../kernel/spinlock";
@@ -403,12 +403,16 @@ export function sys_fcntl(fd: u32, cmd: u32, arg: u32): i32 {
 // Drops every clean page of every file from the cache (what `echo 1 > drop_caches` does in later
 // kernels): lets a test or workload start cold. Returns pages freed.
 export function drop_pagecache(): u32 {
+  // Called by the host between runs: borrow current's kernel stack below its saved pointer.
+  let saved = arch.c_stack_pointer;
+  if (!in_task) arch.c_stack_pointer = current.thread.c_sp;
   let n: u32 = 0;
   let h = inode_in_use;
   for (let l = h.next; l !== h; l = l.next) {
     let i = inode_of_i_list(l);
     if (S_ISREG(i.i_mode)) n += invalidate_mapping_pages(i.i_mapping);
   }
+  arch.c_stack_pointer = saved;
   return n;
 }
 
