@@ -13,7 +13,13 @@ import { sys_call } from "./syscalls";
 import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
 import { task_struct } from "./include/linux/sched";
 import { BUG } from "./kernel/panic";
+import { kmem_cache_init } from "./mm/slab";
+import { proc_caches_init, mm_alloc } from "./kernel/fork";
+import { ENOMEM } from "./include/linux/errno";
 import { hang_init } from "./kernel/hang";
+import { aio_setup, exit_aio, aio_stat, aio_nr, aio_kiocb_active, aio_kioctx_active } from "./fs/aio";
+import { aio_set_variant_flags, aio_variant_effective } from "./fs/aio_variant";
+import { set_exit_aio } from "./kernel/fork";
 import { fs_init, drop_pagecache, nr_dir_entries } from "./fs/open";
 import { set_disk } from "./kernel/profile";
 import * as blockdev from "./fs/blockdev";
@@ -21,9 +27,6 @@ import * as filemap from "./mm/filemap";
 import * as pipefs from "./fs/pipe";
 import { nr_files, set_rlimit_nofile } from "./fs/file";
 import { nr_inodes } from "./fs/inode";
-import { kmem_cache_init } from "./mm/slab";
-import { proc_caches_init, mm_alloc } from "./kernel/fork";
-import { ENOMEM } from "./include/linux/errno";
 
 export { set_cost, NR_COSTS };
 
@@ -48,6 +51,8 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   init_timers();            // per-CPU timer bases and the timer softirq
   init_workqueues();        // keventd: the "events/N" workers
   fs_init();                // files, pipes, the page cache, the disk and its interrupt
+  aio_setup();              // fs/aio.c initcall: kiocb/kioctx caches, the "aio/N" workers
+  set_exit_aio(exit_aio.index);
 }
 
 export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
@@ -84,6 +89,11 @@ export function kill(pid: i32, sig: i32): i32 {
 export function cpu_count(): i32 { return cpu.nr_cpus; }
 export function cpu_clock(i: i32): u64 { return cpu_of(i).clock; }
 export function cpu_idle_cycles(i: i32): u64 { return cpu_of(i).idle_cycles; }
+// Idle time up to `now`, counting a halt still in progress (its clock already reads the next tick).
+export function cpu_idle_until(i: i32, now: u64): u64 {
+  let c = cpu_of(i);
+  return c.idle_cycles + (c.halted && now > c.halt_start ? now - c.halt_start : 0);
+}
 export function cpu_switches(i: i32): u64 { return cpu_of(i).nr_switches; }
 export function cpu_nvcsw(i: i32): u64 { return cpu_of(i).nvcsw; }
 export function cpu_nivcsw(i: i32): u64 { return cpu_of(i).nivcsw; }
@@ -113,6 +123,15 @@ export function task_user_cycles(t: usize): u64 { return changetype<task_struct>
 export function start_pingpong(rounds: i32, cpu_a: i32, cpu_b: i32): void { pingpong_start(rounds, cpu_a, cpu_b); }
 export function pingpong_done(): i32 { return pp_rounds_done; }
 
+// ---- lock checking, lock statistics, hang detector (kernel/lockdep.ts, kernel/hang.ts;
+// host/metrics.ts reads these)
+export {
+  lockdep_enable, lockdep_set_bug, lockdep_report_count, lockdep_report_total, lockdep_report_word,
+  lockdep_report_text, lockdep_site_word, lockdep_site_comm, lockdep_edge_site, lockdep_has_edge,
+  lock_class_count, lock_class_name, lock_class_stat,
+} from "./kernel/lockdep";
+export { hang_info, hang_task_word, hang_task_comm } from "./kernel/hang";
+
 // ---- workqueue read-outs (kernel/workqueue.ts): wq is the address wq_lookup returns
 // The workqueue created under the name in scratch (name_len bytes), or 0.
 export function wq_lookup(name_len: i32): usize {
@@ -132,14 +151,30 @@ export {
 export { user_translate } from "./mm/uaccess";
 export { task_ppid, task_mm, mm_info, mm_live } from "./kernel/fork";
 
-// ---- lock checking, lock statistics, hang detector (kernel/lockdep.ts, kernel/hang.ts;
-// host/metrics.ts reads these)
-export {
-  lockdep_enable, lockdep_set_bug, lockdep_report_count, lockdep_report_total, lockdep_report_word,
-  lockdep_report_text, lockdep_site_word, lockdep_site_comm, lockdep_edge_site, lockdep_has_edge,
-  lock_class_count, lock_class_name, lock_class_stat,
-} from "./kernel/lockdep";
-export { hang_info, hang_task_word, hang_task_comm } from "./kernel/hang";
+// ---- the AIO port (fs/aio.ts): variant switches, counters, self-check read-outs
+// Chooses the fs/aio.c text before the first run (flag bits: fs/aio_variant.ts). 0, or -1 once
+// AIO has been used.
+export function aio_set_variant(flags: u32): i32 { return aio_set_variant_flags(flags); }
+// The switches in force, cancel_delayed resolved.
+export function aio_variant(): u32 { return aio_variant_effective(); }
+export function aio_stat_kicks(): u64 { return aio_stat.kicks; }
+export function aio_stat_queued(): u64 { return aio_stat.queued; }
+export function aio_stat_wakeups(): u64 { return aio_stat.wakeups; }
+export function aio_stat_runs(): u64 { return aio_stat.runs; }
+export function aio_stat_retries(): u64 { return aio_stat.retries; }
+export function aio_stat_worker_runs(): u64 { return aio_stat.worker_runs; }
+export function aio_stat_queue_work(): u64 { return aio_stat.queue_work; }
+export function aio_stat_submitted(): u64 { return aio_stat.submitted; }
+export function aio_stat_events(): u64 { return aio_stat.events; }
+export function aio_stat_cancelled(): u64 { return aio_stat.cancelled; }
+export function aio_stat_abandoned(): u64 { return aio_stat.abandoned; }
+export function aio_stat_bad_put_ioctx(): u64 { return aio_stat.bad_put_ioctx; }
+export function aio_stat_opt3_bounced(): u64 { return aio_stat.opt3_bounced; }
+export function aio_stat_ctx_alloc(): u64 { return aio_stat.ctx_alloc; }
+export function aio_stat_ctx_free(): u64 { return aio_stat.ctx_free; }
+export function aio_nr_now(): i32 { return aio_nr; }
+export function aio_kiocbs_live(): i32 { return aio_kiocb_active(); }
+export function aio_kioctxs_live(): i32 { return aio_kioctx_active(); }
 
 // ---- files, page cache and disk (fs/)
 export { set_disk, set_rlimit_nofile };

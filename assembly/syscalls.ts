@@ -5,6 +5,7 @@ import { current } from "./kernel/cpu";
 import { schedule, preempt_point, yield_current } from "./kernel/sched";
 import { sys_mmap2, sys_munmap, sys_mprotect } from "./mm/mmap";
 import { sys_fork, sys_clone } from "./kernel/fork";
+import { sys_io_setup, sys_io_destroy, sys_io_getevents, sys_io_submit, sys_io_cancel } from "./fs/aio";
 import { sys_read, sys_write, sys_pread64, sys_pwrite64 } from "./fs/read_write";
 import { sys_open, sys_close, sys_unlink, sys_ftruncate, sys_fsync, sys_fcntl } from "./fs/open";
 import { sys_pipe } from "./fs/pipe";
@@ -65,6 +66,11 @@ export function sys_call(nr: i32, args: usize): i32 {
     case __NR_fcntl: return sys_fcntl(<u32>a0, <u32>a1, <u32>a2);
     case __NR_pread64: return sys_pread64(<u32>a0, <usize>a1, <usize>a2, <i64>(<u64><u32>a3 | (<u64><u32>a4 << 32)));
     case __NR_pwrite64: return sys_pwrite64(<u32>a0, <usize>a1, <usize>a2, <i64>(<u64><u32>a3 | (<u64><u32>a4 << 32)));
+    case __NR_io_setup: return sys_io_setup(<u32>a0, <u32>a1);
+    case __NR_io_destroy: return sys_io_destroy(<u32>a0);
+    case __NR_io_getevents: return sys_io_getevents(<u32>a0, a1, a2, <u32>a3, <u32>a4);
+    case __NR_io_submit: return sys_io_submit(<u32>a0, a1, <u32>a2);
+    case __NR_io_cancel: return sys_io_cancel(<u32>a0, <u32>a1, <u32>a2);
   }
   return -ENOSYS;
 }
