@@ -92,8 +92,9 @@ async function main(): Promise<void> {
   const filters = args.filter((a, i) => !a.startsWith("--") && !(ai >= 0 && i === ai + 1));
   const list = filters.length ? SCENARIOS.filter((sc) => filters.some((f) => sc.name.includes(f))) : SCENARIOS;
   if (!list.length) { console.error("diff: no scenario matches"); process.exit(2); }
-  const res = await runCorpus(list, alarm, json ? undefined : (sc) => process.stderr.write(`  running: ${sc.name}\x1b[K\r`));
-  if (!json) process.stderr.write("\x1b[K");
+  const tty = !json && process.stderr.isTTY;
+  const res = await runCorpus(list, alarm, tty ? (sc) => process.stderr.write(`  running: ${sc.name.slice(0, 70)}\x1b[K\r`) : undefined);
+  if (tty) process.stderr.write("\x1b[K");
   if (json) {
     console.log(JSON.stringify({ realKernel: res.realKernel, skipReal: res.skipReal, summary: { ...res.summary, byEra: Object.fromEntries(res.summary.byEra) }, rows: res.rows }, null, 2));
   } else console.log(formatTable(res, all));
