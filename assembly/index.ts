@@ -183,7 +183,7 @@ export function fs_drop_caches(): u32 { return drop_pagecache(); }
 // Counters, by index: 0 disk reads, 1 disk writes, 2 bytes read, 3 bytes written, 4 disk interrupts,
 // 5 requests in flight, 6 blocks stored, 7 page-cache pages, 8 readpage calls, 9 page-wait retry
 // exits, 10 struct files, 11 inodes, 12 directory entries, 13 pipe sleeps, 14 pipe retry exits,
-// 15 disk busy cycles.
+// 15 disk busy cycles, 16+n disk interrupts taken on CPU n.
 export function fs_stat(i: i32): u64 {
   switch (i) {
     case 0: return blockdev.disk_reads;
@@ -203,5 +203,6 @@ export function fs_stat(i: i32): u64 {
     case 14: return pipefs.pipe_nr_retry_exits;
     case 15: return blockdev.disk_busy_cycles;
   }
+  if (i >= 16 && i < 16 + NR_CPUS) return load<u64>(blockdev.disk_irqs_cpu + (<usize>(i - 16) << 3));
   return 0;
 }

@@ -281,3 +281,47 @@ test("an async O_DIRECT read returns EIOCBQUEUED and is completed from the disk 
   assert.equal(get(5), 1, "for the kiocb submitted");
   assert.equal(get(6), 1, "the data reached the user pages");
 });
+
+let irqsOn: number[] = [];
+// Four tasks each read 64 KiB with O_DIRECT at once; returns the span from the first start to the
+// last finish, in µs.
+async function fourReads(queueDepth: number, cpus = 1, irqCpu = 0) {
+  const lat = 1000, mbs = 80;
+  const m = await Machine.boot({ overrides: { cpus, disk: { latencyUs: lat, bandwidthMBs: mbs, queueDepth, irqCpu } } });
+  const starts: bigint[] = [], ends: bigint[] = [], results: number[] = [];
+  const CHUNK = 16 * PAGE;
+  m.spawn(function* (api) {
+    const buf: number = yield sys.mmap(0, 80 * PAGE, PROT_RW, ANON);
+    api.mem.cstring(buf, "big");
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT | O_DIRECT, 0o644);
+    yield sys.pwrite(fd, buf + PAGE, 4 * CHUNK, 0);
+    const reader = (k: number) => function* () {
+      starts.push(m.cpuNow());
+      results.push(yield sys.pread(fd, buf + PAGE + k * CHUNK, CHUNK, k * CHUNK));
+      ends.push(m.cpuNow());
+    };
+    for (let k = 1; k < 4; k++) yield sys.fork(reader(k), `r${k}`);
+    yield* reader(0)();
+  }, { name: "r0" });
+  assert.equal(m.run({ seconds: 2 }).reason, "exited");
+  assert.deepEqual(results, [CHUNK, CHUNK, CHUNK, CHUNK]);
+  irqsOn = [0, 1].map((c) => Number(fsx(m).fs_stat(16 + c)));
+  const first = starts.reduce((a, b) => (a < b ? a : b));
+  const last = ends.reduce((a, b) => (a > b ? a : b));
+  return Number(last - first) / 2800;           // µs at 2.8 GHz
+}
+
+test("the disk overlaps request latencies up to its queue depth and shares its bandwidth", async () => {
+  // 64 KiB at 80 MB/s = 819 µs of transfer; latency 1000 µs
+  const deep = await fourReads(8);
+  const shallow = await fourReads(1);
+  assert.ok(deep > 1000 + 4 * 819 && deep < 1000 + 4 * 819 + 300, `depth 8: ${deep.toFixed(0)} µs, about 4277 expected`);
+  assert.ok(shallow > 4 * 1819 && shallow < 4 * 1819 + 300, `depth 1: ${shallow.toFixed(0)} µs, about 7277 expected`);
+});
+
+test("completions are delivered on the profile's IRQ CPU and wake a reader on the other CPU", async () => {
+  const onOther = await fourReads(8, 2, 1);
+  assert.ok(onOther > 1000 + 4 * 819 && onOther < 1000 + 4 * 819 + 300, `irq on CPU 1: ${onOther.toFixed(0)} µs`);
+  assert.equal(irqsOn[0], 0, "no disk interrupt on CPU 0");
+  assert.ok(irqsOn[1] >= 4, `disk interrupts on CPU 1: ${irqsOn[1]}`);
+});

@@ -89,6 +89,7 @@ export let disk_writes: u64 = 0;
 export let disk_read_bytes: u64 = 0;
 export let disk_write_bytes: u64 = 0;
 export let disk_irqs: u64 = 0;
+export const disk_irqs_cpu = memory.data(8 * 8);   // per CPU: u64 interrupts taken there
 export let disk_busy_cycles: u64 = 0;
 export let disk_blocks_stored: i32 = 0;
 export let disk_inflight: i32 = 0;         // submitted and not yet completed
@@ -246,6 +247,7 @@ export function disk_interrupt(): void {
   c.in_irq++;
   charge(COST_DISK_IRQ);
   disk_irqs++;
+  store<u64>(disk_irqs_cpu + (<usize>c.id << 3), load<u64>(disk_irqs_cpu + (<usize>c.id << 3)) + 1);
   let flags = spin_lock_irqsave(qlock());
   INIT_LIST_HEAD(done_list);
   let n = 0;
