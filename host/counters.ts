@@ -43,6 +43,7 @@ type Ex = Record<string, (...a: number[]) => number | bigint>;
 export function snapshot(m: Machine): Snapshot {
   const ex = m.ex as unknown as Ex;
   const n = Number(ex.cpu_count());
+  const now = m.cpuNow();
   const cpus: CpuCounters[] = [];
   for (let i = 0; i < n; i++) {
     cpus.push({
@@ -51,7 +52,7 @@ export function snapshot(m: Machine): Snapshot {
       switches: Number(ex.cpu_switches(i)),
       nvcsw: Number(ex.cpu_nvcsw(i)),
       nivcsw: Number(ex.cpu_nivcsw(i)),
-      idleCycles: Number(ex.cpu_idle_cycles(i)),
+      idleCycles: Number((ex.cpu_idle_until as unknown as (i: number, t: bigint) => bigint)(i, now)),
       ticks: Number(ex.cpu_ticks(i)),
     });
   }
@@ -70,7 +71,7 @@ export function snapshot(m: Machine): Snapshot {
       runtimeCycles: Number(ex.task_runtime(t)),
     });
   }
-  return { cycle: m.cpuNow(), totalSwitches: Number(ex.total_switches()), cpus, tasks };
+  return { cycle: now, totalSwitches: Number(ex.total_switches()), cpus, tasks };
 }
 
 export interface Rates {
@@ -90,7 +91,7 @@ export function rates(m: Machine, a: Snapshot, b: Snapshot): Rates {
   const switches = b.totalSwitches - a.totalSwitches;
   const perCpu = b.cpus.map((c, i) => {
     const c0 = a.cpus[i];
-    const span = Number(c.clock - c0.clock);
+    const span = Number(b.cycle - a.cycle);
     return { cpu: c.cpu, switchesPerSec: per(c.switches - c0.switches), idlePct: span > 0 ? (100 * (c.idleCycles - c0.idleCycles)) / span : 0 };
   });
   const perTask = [...b.tasks.values()].map((t) => {

@@ -109,12 +109,13 @@ export function sampleOf(m: Machine, a: Snapshot, b: Snapshot, ops: number): Sam
 export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOptions, hooks: RunHooks = {}): Promise<PipetestReport> {
   const m = await bootFor(mo, v);
   const { program, result } = pipetestProgram(po, m.profile.costs.userWork);
-  let start: Snapshot | null = null;
+  let start: Snapshot | null = null, end: Snapshot | null = null;
   const wrapped: typeof program = function* (api) {
     const g = program(api);
     let r = g.next(0);
     while (!r.done) {
       if (!start && result.startCycle) start = snapshot(m);
+      if (!end && result.endCycle) end = snapshot(m);
       const ret: number = yield r.value;
       r = g.next(ret);
     }
@@ -140,9 +141,8 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
   }
   const wall = (performance.now() - wall0) / 1000;
   if (reason === "hang") throw new Error(`pipetest: the machine hung (${m.log.slice(-3).join(" | ")})`);
-  const end = snapshot(m);
-  end.cycle = result.endCycle;
-  const cs = rates(m, start ?? end, end);
+  const last = end ?? snapshot(m);
+  const cs = rates(m, start ?? last, last);
   const seconds = Number(result.endCycle - result.startCycle) / m.cyclesPerSecond;
   const pps = seconds > 0 ? result.passes / seconds : 0;
   const p = m.profile;

@@ -266,11 +266,8 @@ export function schedule(): void {
     local_irq_enable();
     return;
   }
-  // Account and switch. A preempted running task stays on its queue, behind its peers.
-  if (!voluntary && prev.on_rq) {
-    dequeue_task(prev, rq);
-    enqueue_task(prev, rq);
-  }
+  // Account and switch. A preempted task keeps its place in its queue (scheduler_tick moves a
+  // task whose slice ran out behind its peers).
   charge(COST_CONTEXT_SWITCH);
   let now = c.clock;
   prev.runtime += now - prev.exec_start;
@@ -332,8 +329,14 @@ export function scheduler_tick(): void {
   let p = c.curr;
   if (p.flags & PF_IDLE) return;
   if (--p.time_slice <= 0) {
+    // Slice used up: a new slice, and the tail of its priority list (2.6.9 would move it to the
+    // expired array; with no expired array this is the nearest round-robin).
     p.time_slice = task_timeslice(p);
     p.need_resched = 1;
+    let rq = cpu_rq(c.id);
+    spin_lock(rq.lock);
+    if (p.on_rq) { dequeue_task(p, rq); enqueue_task(p, rq); }
+    spin_unlock(rq.lock);
   }
 }
 
