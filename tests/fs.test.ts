@@ -18,9 +18,9 @@ type Fs = { fs_stat(i: number): bigint; fs_drop_caches(): number };
 const fsx = (m: Machine) => m.ex as unknown as Fs;
 const stat = (m: Machine, k: keyof typeof STAT) => Number(fsx(m).fs_stat(STAT[k]));
 
-// A page of user memory holding a path at offset 0 and free space after.
+// 32 pages of user memory holding a path at offset 0 and free space after.
 function* setup(api: ProcessApi, path = "data"): Generator<any, number, number> {
-  const buf: number = yield sys.mmap(0, 16 * PAGE, PROT_RW, ANON);
+  const buf: number = yield sys.mmap(0, 32 * PAGE, PROT_RW, ANON);
   api.mem.cstring(buf, path);
   return buf;
 }
@@ -324,4 +324,38 @@ test("completions are delivered on the profile's IRQ CPU and wake a reader on th
   assert.ok(onOther > 1000 + 4 * 819 && onOther < 1000 + 4 * 819 + 300, `irq on CPU 1: ${onOther.toFixed(0)} µs`);
   assert.equal(irqsOn[0], 0, "no disk interrupt on CPU 0");
   assert.ok(irqsOn[1] >= 4, `disk interrupts on CPU 1: ${irqsOn[1]}`);
+});
+
+test("with readahead on, a cold 64 KiB read costs one disk round trip instead of sixteen", async () => {
+  const cold = async (ra: boolean) => {
+    const m = await Machine.boot({ overrides: { cpus: 1, disk: { latencyUs: 1000, bandwidthMBs: 80 } } });
+    (m.ex as unknown as { fs_set_readahead(on: number): void }).fs_set_readahead(ra ? 1 : 0);
+    m.spawn(function* (api) {
+      const buf: number = yield* setup(api);
+      const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+      yield sys.write(fd, buf + PAGE, 16 * PAGE);
+      yield sys.fsync(fd);
+    });
+    m.run({ seconds: 1 });
+    fsx(m).fs_drop_caches();
+    const readsBefore = stat(m, "reads");
+    let took = 0, n = 0;
+    m.spawn(function* (api) {
+      const buf: number = yield* setup(api);
+      const fd: number = yield sys.open(buf, O_RDONLY);
+      const t0 = m.cpuNow();
+      n = yield sys.read(fd, buf + PAGE, 16 * PAGE);
+      took = Number(m.cpuNow() - t0) / 2800;
+    });
+    assert.equal(m.run({ seconds: 1 }).reason, "exited");
+    return { took, n, requests: stat(m, "reads") - readsBefore };
+  };
+  const off = await cold(false), on = await cold(true);
+  assert.equal(off.n, 16 * PAGE);
+  assert.equal(on.n, 16 * PAGE);
+  assert.equal(off.requests, 16, "one request per page without readahead");
+  assert.equal(on.requests, 1, "the run of 16 pages goes out as one request");
+  // off: 16 × (1000 + 51) µs; on: 1000 + 819 µs
+  assert.ok(off.took > 16 * 1051 && off.took < 16 * 1051 + 500, `without readahead: ${off.took.toFixed(0)} µs`);
+  assert.ok(on.took > 1819 && on.took < 1819 + 300, `with readahead: ${on.took.toFixed(0)} µs`);
 });

@@ -6,8 +6,8 @@
 // direct_IO bypasses the cache. A path is a name in that directory; a leading "/" is ignored.
 // fs/aio.ts first: it must be initialised before include/linux/aio.ts, which imports it back.
 import "./aio";
-import { list_head, INIT_LIST_HEAD, list_add_tail, list_del_init } from "../include/linux/list";
-import { file, inode, dentry, file_operations, address_space_operations, dentry_of_d_child, inode_of_i_list,
+import { list_head, INIT_LIST_HEAD, list_add_tail, list_del_init, list_empty } from "../include/linux/list";
+import { file, inode, dentry, address_space, file_operations, address_space_operations, dentry_of_d_child, inode_of_i_list,
          O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_DIRECT, O_APPEND, O_NONBLOCK, FMODE_READ, FMODE_WRITE, FMODE_LSEEK, FMODE_PREAD,
          FMODE_PWRITE, S_IFREG, S_ISREG, fs_layout_check } from "../include/linux/fs";
 import { ENFILE, ENOENT, EEXIST, EINVAL, EBADF, ENOMEM, ENAMETOOLONG, ENOSPC, EISDIR, EFAULT, EIO } from "../include/linux/errno";
@@ -19,7 +19,7 @@ import { lock_class_register } from "../kernel/spinlock";
 import { BUG, printk, KERN_ERR } from "../kernel/panic";
 import { PAGE_SIZE, get_zeroed_page, free_page } from "../mm/page_alloc";
 import { strncpy_from_user } from "../mm/uaccess";
-import { page, iovec, generic_file_read, generic_file_write, generic_file_aio_read, generic_file_aio_write,
+import { page, page_of_lru, iovec, generic_file_read, generic_file_write, generic_file_aio_read, generic_file_aio_write,
          filemap_fdatawrite, filemap_fdatawait, truncate_inode_pages, unlock_page, SetPageUptodate, PageUptodate,
          set_page_dirty, end_page_writeback, invalidate_mapping_pages, filemap_init } from "../mm/filemap";
 import { new_inode, d_alloc, d_instantiate, dget, dput, inode_in_use, inode_init } from "./inode";
@@ -83,6 +83,55 @@ export function simfs_readpage(filp: file, p: page): i32 {
   if (!changetype<usize>(rq)) { unlock_page(p); return -ENOMEM; }
   blk_rq_add_seg(rq, p.virtual, <u32>PAGE_SIZE);
   submit_request(rq);
+  return 0;
+}
+
+// Reads a list of new locked pages (ascending index, off page.lru): holes are zeroed at once,
+// runs of written blocks go out as one request each, up to MAX_SEGS pages.
+// fs/mpage.c (2.6.9): mpage_readpages
+function end_read_pages(rq: request, error: i32): void {
+  let first = changetype<page>(rq.end_io_data);
+  let n = rq.nr_segs;
+  blk_put_request(rq);
+  // the pages of the run were chained through page.private_ by simfs_readpages
+  let p = first;
+  for (let k = 0; k < n; k++) {
+    let next = changetype<page>(p.private_);
+    p.private_ = 0;
+    if (!error) SetPageUptodate(p);
+    unlock_page(p);
+    p = next;
+  }
+}
+export function simfs_readpages(filp: file, mapping: address_space, pages: list_head, nr: u32): i32 {
+  let i = changetype<inode>(mapping.host);
+  let rq = changetype<request>(0);
+  let prev = changetype<page>(0);
+  while (!list_empty(pages)) {
+    let p = page_of_lru(pages.next);
+    list_del_init(p.lru);
+    let block = i.i_dev_block + p.index;
+    if (!blockdev_block_mapped(block)) {
+      memory.fill(p.virtual, 0, PAGE_SIZE);
+      SetPageUptodate(p);
+      unlock_page(p);
+      continue;
+    }
+    if (changetype<usize>(rq) && (prev.index + 1 != p.index || !blk_rq_add_seg(rq, p.virtual, <u32>PAGE_SIZE))) {
+      submit_request(rq);
+      rq = changetype<request>(0);
+    }
+    if (!changetype<usize>(rq)) {
+      rq = blk_get_request(0, page_dev_off(i, p), end_read_pages.index, changetype<usize>(p));
+      if (!changetype<usize>(rq)) { unlock_page(p); continue; }
+      blk_rq_add_seg(rq, p.virtual, <u32>PAGE_SIZE);
+    } else {
+      prev.private_ = changetype<usize>(p);
+    }
+    p.private_ = 0;
+    prev = p;
+  }
+  if (changetype<usize>(rq)) submit_request(rq);
   return 0;
 }
 
@@ -430,6 +479,7 @@ export function fs_init(): void {
   INIT_LIST_HEAD(dir_list);
   let a = simfs_aops;
   a.readpage = simfs_readpage.index;
+  a.readpages = simfs_readpages.index;
   a.writepage = simfs_writepage.index;
   a.prepare_write = simfs_prepare_write.index;
   a.commit_write = simfs_commit_write.index;

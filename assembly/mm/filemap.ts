@@ -770,6 +770,51 @@ export function file_read_actor(desc: read_descriptor_t, p: page, offset: u32, s
 }
 
 export let nr_readpage: u64 = 0;        // ->readpage calls (cache misses that went to the fs)
+export let nr_readahead_pages: u64 = 0; // pages read ahead of the copy loop
+
+// VM_MAX_READAHEAD (128 KiB) in pages: the most a read issues ahead of its copy loop.
+export const RA_PAGES: u32 = 32;
+// Off by default: the workloads' published figures (docs/aio-stress.md) were taken without it;
+// the host turns it on with fs_set_readahead(1). See docs/storage-model.md.
+export let readahead_on: bool = false;
+export function set_readahead(on: bool): void { readahead_on = on; }
+
+// Puts the missing pages of [index, index+nr) into the cache, locked, and hands them to
+// ->readpages (or ->readpage one by one); returns how many it started. Pages already cached or
+// under read are left alone. mm/readahead.c (2.6.9): __do_page_cache_readahead + read_pages
+export function do_page_cache_readahead(mapping: address_space, filp: file, index: u32, nr: u32): u32 {
+  let a = mapping.a_ops;
+  let pool = changetype<list_head>(kstack_alloc(8));
+  INIT_LIST_HEAD(pool);
+  let n: u32 = 0;
+  for (let k: u32 = 0; k < nr; k++) {
+    let off = index + k;
+    spin_lock_irq(mapping.tree_lock);
+    let there = radix_tree_lookup(mapping.page_tree, off) != 0;
+    spin_unlock_irq(mapping.tree_lock);
+    if (there) continue;
+    let p = page_cache_alloc(mapping);
+    if (!changetype<usize>(p)) break;
+    if (add_to_page_cache(p, mapping, off)) { page_cache_release(p); continue; }
+    page_cache_release(p);              // the cache holds it now; ->readpages unlocks it
+    list_add_tail(p.lru, pool);
+    n++;
+  }
+  if (n) {
+    nr_readahead_pages += <u64>n;
+    if (a.readpages) {
+      call_indirect<i32>(a.readpages, changetype<usize>(filp), changetype<usize>(mapping), changetype<usize>(pool), n);
+    } else {
+      while (!list_empty(pool)) {
+        let p = page_of_lru(pool.next);
+        list_del_init(p.lru);
+        call_indirect<i32>(a.readpage, changetype<usize>(filp), changetype<usize>(p));
+      }
+    }
+  }
+  kstack_free(8);
+  return n;
+}
 export let nr_retry_exits: u64 = 0;     // reads stopped with -EIOCBRETRY on a page wait
 
 // Reads from the page cache page by page, asking ->readpage for missing pages. When
@@ -787,6 +832,18 @@ export function do_generic_mapping_read(mapping: address_space, filp: file, ppos
   let io_wait = changetype<wait_queue_t>(current.io_wait);
   if (isize > 0) {
     let end_index = <u32>((isize - 1) >> PAGE_CACHE_SHIFT);
+    if (readahead_on && desc.count) {
+      // Read the pages this request will copy in one go, as 2.6.9's page_cache_readahead does
+      // for a sequential reader (and the -mm aio-upfront-readahead for an AIO one): missing
+      // pages are started together instead of one disk round trip per page.
+      let last = <u32>((pos + <i64>desc.count - 1) >> PAGE_CACHE_SHIFT);
+      if (last > end_index) last = end_index;
+      if (last >= index) {
+        let nr = last - index + 1;
+        if (nr > RA_PAGES) nr = RA_PAGES;
+        do_page_cache_readahead(mapping, filp, index, nr);
+      }
+    }
     for (;;) {
       let nr = PAGE_CACHE_SIZE;
       if (index >= end_index) {
