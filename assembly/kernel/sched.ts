@@ -304,21 +304,23 @@ export function do_exit(code: i32): void {
   if (trace_on) trace_record(this_cpu.clock, TR_EXIT, this_cpu.id, t.pid, code);
   if (t.flags & PF_USER) nr_user_alive--;
   t.state = EXIT_DEAD;
-  dead_task = changetype<usize>(t);
+  unchecked(dead_tasks[this_cpu.id] = changetype<usize>(t));
   schedule();
   BUG("do_exit: a dead task was scheduled");
 }
-// The task that just died; the engine frees it once it is off the CPU.
-export let dead_task: usize = 0;
+// Per CPU, the task that died there; the engine frees it once it is off the CPU. One slot per
+// CPU is enough: a dead task is reaped right after the resume in which it switched away.
+const dead_tasks = new StaticArray<usize>(NR_CPUS);
 export function reap_dead_task(): void {
-  if (dead_task) {
-    let t = changetype<task_struct>(dead_task);
+  for (let i = 0; i < nr_cpus; i++) {
+    let d = unchecked(dead_tasks[i]);
+    if (!d) continue;
     // A dying task can give way at an interleave point inside its last schedule() (the runqueue
     // lock) before it has switched away; it is still its CPU's current task then, and freeing
     // it would recycle the save area it is about to be rewound from.
-    if (changetype<usize>(cpu_of(t.cpu).curr) == dead_task) return;
-    free_task(t);
-    dead_task = 0;
+    if (changetype<usize>(cpu_of(i).curr) == d) continue;
+    free_task(changetype<task_struct>(d));
+    unchecked(dead_tasks[i] = 0);
   }
 }
 
