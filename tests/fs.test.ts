@@ -123,8 +123,10 @@ test("data written through the page cache reads back, across pages and at offset
     rec.push(a.every((x, i) => x === b[i]));
     rec.push(yield sys.ftruncate(fd, 5000));
     rec.push(yield sys.pread(fd, buf + 8 * PAGE, 10000, 0));
+    rec.push(yield sys.ftruncate(fd, -1));            // 4 GiB - 1 as unsigned long: too big without O_LARGEFILE
+    rec.push(yield sys.ftruncate(99, -1));            // the descriptor is checked first
   });
-  assert.deepEqual(rec, [10000, 0, 10000, true, 50, 300, 300, true, 0, 5000]);
+  assert.deepEqual(rec, [10000, 0, 10000, true, 50, 300, 300, true, 0, 5000, -EINVAL, -EBADF]);
 });
 
 test("pread and pwrite on a pipe fail with ESPIPE; a negative offset with EINVAL", async () => {

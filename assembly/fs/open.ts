@@ -8,7 +8,7 @@
 import "./aio";
 import { list_head, INIT_LIST_HEAD, list_add_tail, list_del_init, list_empty } from "../include/linux/list";
 import { file, inode, dentry, address_space, file_operations, address_space_operations, dentry_of_d_child, inode_of_i_list,
-         O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_DIRECT, O_APPEND, O_NONBLOCK, FMODE_READ, FMODE_WRITE, FMODE_LSEEK, FMODE_PREAD,
+         O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_DIRECT, O_APPEND, O_NONBLOCK, O_LARGEFILE, FMODE_READ, FMODE_WRITE, FMODE_LSEEK, FMODE_PREAD,
          FMODE_PWRITE, S_IFREG, S_ISREG, fs_layout_check } from "../include/linux/fs";
 import { ENFILE, ENOENT, EEXIST, EINVAL, EBADF, ENOMEM, ENAMETOOLONG, ENOSPC, EISDIR, EFAULT, EIO } from "../include/linux/errno";
 import { kiocb } from "../include/linux/aio";
@@ -390,16 +390,20 @@ export function sys_unlink(pathname: usize): i32 {
   return error;
 }
 
-// fs/open.c (2.6.9): sys_ftruncate (do_sys_ftruncate with small = 1)
-export function sys_ftruncate(fd: u32, length: i32): i32 {
-  let error = -EINVAL;
-  if (length < 0) return error;
+// The length arrives as an unsigned long, so it is never negative here; above 2^31-1 it is refused
+// unless the file was opened O_LARGEFILE. fs/open.c (2.6.9): sys_ftruncate, do_sys_ftruncate
+const MAX_NON_LFS: i64 = 0x7fffffff;
+export function sys_ftruncate(fd: u32, length_: u32): i32 {
+  let length = <i64>length_;
+  let small = true;
   let f = fget(fd);
   if (!changetype<usize>(f)) return -EBADF;
+  if (f.f_flags & O_LARGEFILE) small = false;
   let d = f.f_dentry;
   let i = d.d_inode;
-  error = -EINVAL;
-  if (S_ISREG(i.i_mode) && (f.f_mode & FMODE_WRITE)) error = do_truncate(d, <i64>length);
+  let error = -EINVAL;
+  if (S_ISREG(i.i_mode) && (f.f_mode & FMODE_WRITE) && !(small && length > MAX_NON_LFS))
+    error = do_truncate(d, length);
   fput(f);
   return error;
 }
