@@ -361,3 +361,41 @@ test("with readahead on, a cold 64 KiB read costs one disk round trip instead of
   assert.ok(off.took > 16 * 1051 && off.took < 16 * 1051 + 500, `without readahead: ${off.took.toFixed(0)} µs`);
   assert.ok(on.took > 1819 && on.took < 1819 + 300, `with readahead: ${on.took.toFixed(0)} µs`);
 });
+
+test("a writer that sleeps on the disk holding i_sem makes a second writer of the file wait for it", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1, disk: { latencyUs: 2000 } } });
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    fill(api, buf + PAGE, PAGE, 3);
+    yield sys.write(fd, buf + PAGE, PAGE);
+    yield sys.fsync(fd);
+  });
+  m.run({ seconds: 1 });
+  fsx(m).fs_drop_caches();
+  const done: [string, bigint, number][] = [];
+  let check = false;
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR);
+    api.mem.write(buf + 2 * PAGE, new TextEncoder().encode("AAAAAAAAAA"));
+    api.mem.write(buf + 3 * PAGE, new TextEncoder().encode("BBBBBBBBBB"));
+    yield sys.fork(function* () {
+      const n: number = yield sys.pwrite(fd, buf + 3 * PAGE, 10, 100);   // i_sem is taken: waits
+      done.push(["child", m.cpuNow(), n]);
+    }, "second");
+    // a partial overwrite of a block not in the cache: prepare_write reads it, holding i_sem
+    const n: number = yield sys.pwrite(fd, buf + 2 * PAGE, 10, 2000);
+    done.push(["parent", m.cpuNow(), n]);
+    yield sys.syscall(158);                           // sched_yield: let the child finish
+    yield sys.pread(fd, buf + 4 * PAGE, PAGE, 0);
+    const b = api.mem.read(buf + 4 * PAGE, PAGE);
+    const t = new TextDecoder();
+    check = t.decode(b.subarray(100, 110)) === "BBBBBBBBBB" && t.decode(b.subarray(2000, 2010)) === "AAAAAAAAAA" &&
+      b[0] === (3 & 0xff) && b[4095] === ((4095 * 7 + 3) & 0xff);
+  });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  assert.deepEqual(done.map((d) => [d[0], d[2]]), [["parent", 10], ["child", 10]]);
+  assert.ok(Number(done[0][1]) >= 2000 * 2800, "the parent's write waited for the disk read");
+  assert.ok(check, "both writes landed on the old contents");
+});
