@@ -399,3 +399,22 @@ test("a writer that sleeps on the disk holding i_sem makes a second writer of th
   assert.ok(Number(done[0][1]) >= 2000 * 2800, "the parent's write waited for the disk read");
   assert.ok(check, "both writes landed on the old contents");
 });
+
+test("unlinking a file frees its cached pages and disk blocks once the last descriptor closes", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1 } });
+  const mid: number[] = [];
+  m.spawn(function* (api) {
+    const buf: number = yield* setup(api);
+    const fd: number = yield sys.open(buf, O_RDWR | O_CREAT, 0o644);
+    yield sys.write(fd, buf + PAGE, 5 * PAGE);
+    yield sys.fsync(fd);
+    yield sys.unlink(buf);
+    mid.push(stat(m, "cached"), stat(m, "blocks"));  // still open: nothing freed yet
+    yield sys.close(fd);
+  });
+  assert.equal(m.run({ seconds: 1 }).reason, "exited");
+  assert.deepEqual(mid, [5, 5]);
+  assert.equal(stat(m, "cached"), 0);
+  assert.equal(stat(m, "blocks"), 0);
+  assert.equal(Number(fsx(m).fs_stat(11)), 0, "no inode left");
+});
