@@ -11,7 +11,10 @@
 // import list names a function that does not exist.
 import { Transform } from "assemblyscript/transform";
 
-const NO_INLINE = ["*arch_switch_out*", "*arch_cpu_yield*"];
+// Cold paths of hot kernel functions stay out of line too: inlined, their possibly-unwinding
+// calls would fragment the hot function into many Asyncify state checks (docs/arch.md).
+export const NO_INLINE = ["*arch_switch_out*", "*arch_cpu_yield*", "*interleave_slow*", "*local_irq_enable_slow*",
+  "*spin_contended*", "*held_pop_slow*", "*bad_unlock*", "*double_unlock*", "*lock_uninitialised*", "*too_many_locks*"];
 
 export default class AsyncifyTransform extends Transform {
   afterCompile(module) {

@@ -18,7 +18,7 @@ import { inode } from "../include/linux/fs";
 import { TASK_UNINTERRUPTIBLE, TASK_RUNNING, task_struct } from "../include/linux/sched";
 import { spinlock_t } from "../include/linux/spinlock";
 import { EIO } from "../include/linux/errno";
-import { cpu_t, this_cpu, current, charge, cpu_of, nr_cpus, cpu_kick } from "../kernel/cpu";
+import { cpu_t, this_cpu, current, charge, cpu_of, nr_cpus, cpu_kick, cpu_update_event } from "../kernel/cpu";
 import * as cpu from "../kernel/cpu";
 import { COST_KERNEL_OP, COST_DISK_IRQ, cpu_khz, disk_latency_us, disk_mb_s, disk_queue_depth, disk_irq_cpu } from "../kernel/profile";
 import { spin_lock_init, spin_lock_irqsave, spin_unlock_irqrestore, lock_class_register } from "../kernel/spinlock";
@@ -198,7 +198,7 @@ function irq_cpu(): cpu_t {
 // Arms the IRQ CPU for a completion at `when` (earlier than what it waits for, if anything).
 function arm_irq(when: u64): void {
   let c = irq_cpu();
-  if (c.next_irq == 0 || when < c.next_irq) c.next_irq = when;
+  if (c.next_irq == 0 || when < c.next_irq) { c.next_irq = when; cpu_update_event(c); }
   cpu_kick(c, when);
 }
 
@@ -244,6 +244,7 @@ const done_list = changetype<list_head>(memory.data(8));
 export function disk_interrupt(): void {
   let c = this_cpu;
   c.next_irq = 0;
+  cpu_update_event(c);
   c.in_irq++;
   charge(COST_DISK_IRQ);
   disk_irqs++;

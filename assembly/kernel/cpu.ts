@@ -17,6 +17,7 @@ export const NR_CPUS: i32 = 8;
 @unmanaged export class cpu_t {
   clock: u64;            // cycles since boot on this CPU
   yield_at: u64;         // give way to the engine when clock reaches this
+  event_at: u64;         // min(yield_at, next_tick, next_irq): see cpu_update_event
   next_tick: u64;        // cycle of the next timer interrupt
   halt_start: u64;       // when the idle loop halted
   idle_cycles: u64;
@@ -71,6 +72,16 @@ export function compute_yield_at(c: cpu_t): void {
     if (l < lim) lim = l;
   }
   c.yield_at = lim;
+  cpu_update_event(c);
+}
+
+// event_at: the earliest clock at which interleave() has anything to do on c (give way to
+// another CPU, a tick, a device interrupt), so the common case is one comparison. Whoever
+// changes yield_at, next_tick or next_irq calls this.
+export function cpu_update_event(c: cpu_t): void {
+  let e = c.yield_at < c.next_tick ? c.yield_at : c.next_tick;
+  if (c.next_irq && c.next_irq < e) e = c.next_irq;
+  c.event_at = e;
 }
 
 // Hooks the rest of the kernel installs (function table indices), so cpu.ts stays at the
@@ -90,7 +101,13 @@ export let lockdep_irqs_on_fn: u32 = 0;   // () => void, lockdep-lite: locks now
 export let in_task: bool = false;
 export function set_in_task(v: bool): void { in_task = v; }
 
-export function interleave(): void {
+// @ts-ignore: decorator
+@inline export function interleave(): void {
+  let c = this_cpu;
+  if (c.clock >= c.event_at) interleave_slow();
+}
+
+export function interleave_slow(): void {
   if (!in_task) return;
   let c = this_cpu;
   if (c.clock >= c.yield_at) arch_cpu_yield();
@@ -106,16 +123,21 @@ export function cpu_kick(target: cpu_t, when: u64): void {
   if (target.halted && target.clock > when) {
     target.clock = when > target.halt_start ? when : target.halt_start;
     let l = target.clock + (target.id > this_cpu.id ? 1 : 0);
-    if (l < this_cpu.yield_at) this_cpu.yield_at = l;
+    if (l < this_cpu.yield_at) { this_cpu.yield_at = l; cpu_update_event(this_cpu); }
   }
 }
 
 export function local_irq_disable(): void { this_cpu.irqs_off = 1; }
-export function local_irq_enable(): void {
-  this_cpu.irqs_off = 0;
+// @ts-ignore: decorator
+@inline export function local_irq_enable(): void {
+  let c = this_cpu;
+  c.irqs_off = 0;
+  if (lockdep_irqs_on_fn || c.clock >= c.event_at) local_irq_enable_slow();
+}
+function local_irq_enable_slow(): void {
   if (lockdep_irqs_on_fn) call_indirect<void>(lockdep_irqs_on_fn);
   let c = this_cpu;
-  if ((c.clock >= c.next_tick || (c.next_irq && c.clock >= c.next_irq)) && !c.in_irq) interleave();
+  if ((c.clock >= c.next_tick || (c.next_irq && c.clock >= c.next_irq)) && !c.in_irq) interleave_slow();
 }
 export function local_irq_save(): u32 {
   let f = <u32>this_cpu.irqs_off;

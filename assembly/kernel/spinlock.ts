@@ -115,15 +115,25 @@ export const LOCK_KIND_WRITE: i32 = 2;
 export const LOCK_TRY: i32 = 8;               // or'ed into kind: a trylock, which never waits
 export function set_lockdep_acquire(fn: u32): void { lockdep_acquire_fn = fn; }
 
-function held_push(idx: u32, kind: i32): void {
+// @ts-ignore: decorator
+@inline function held_push(idx: u32, kind: i32): void {
   if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, idx, kind);
   let t = current;
-  if (t.lock_depth >= MAX_HELD_LOCKS) BUG("too many locks held");
-  store<u32>(t.held_locks + (<usize>t.lock_depth << 2), idx);
-  t.lock_depth++;
+  let n = t.lock_depth;
+  if (n >= MAX_HELD_LOCKS) too_many_locks();
+  store<u32>(t.held_locks + (<usize>n << 2), idx);
+  t.lock_depth = n + 1;
 }
-function held_pop(idx: u32): void {
+function too_many_locks(): void { BUG("too many locks held"); }
+// @ts-ignore: decorator
+@inline function held_pop(idx: u32): void {
   let t = current;
+  let n = t.lock_depth;
+  // the usual case: the most recent lock is released first
+  if (n > 0 && load<u32>(t.held_locks + (<usize>(n - 1) << 2)) == idx) t.lock_depth = n - 1;
+  else held_pop_slow(t, idx);
+}
+function held_pop_slow(t: task_struct, idx: u32): void {
   let n = t.lock_depth;
   for (let i = n - 1; i >= 0; i--) {
     let p = t.held_locks + (<usize>i << 2);
@@ -144,10 +154,12 @@ export function spin_lock_init(lock: spinlock_t, cls: i32): void {
   lock.dep = dep_for(changetype<usize>(lock), cls);
 }
 
-function check_dep(idx: u32): lock_dep {
-  if (idx == 0 || <i32>idx >= nr_deps) BUG("spinlock used before spin_lock_init");
+// @ts-ignore: decorator
+@inline function check_dep(idx: u32): lock_dep {
+  if (idx - 1 >= <u32>(nr_deps - 1)) lock_uninitialised();
   return lock_dep_of(idx);
 }
+function lock_uninitialised(): void { BUG("spinlock used before spin_lock_init"); }
 
 // The class of the lock at addr if one was initialised there (spin_lock_init, rwlock_init),
 // else 0. Lets reports name what a task sleeps on from a bare wait_queue_head_t address.
@@ -173,7 +185,8 @@ export function held_locks_text(t: task_struct): string {
 }
 
 // Records an acquisition that just succeeded: transfer cost if the line was on another CPU.
-function acquired(d: lock_dep, cls: lock_class): void {
+// @ts-ignore: decorator
+@inline function acquired(d: lock_dep, cls: lock_class): void {
   let c = this_cpu;
   if (d.last_cpu >= 0 && d.last_cpu != c.id) {
     c.clock += cost(COST_LOCK_TRANSFER);
@@ -186,16 +199,34 @@ function acquired(d: lock_dep, cls: lock_class): void {
   cls.acquisitions++;
 }
 
-function released(d: lock_dep, cls: lock_class): void {
-  if (d.owner !== current) {
-    let o = d.owner;
-    BUG("unlock of " + changetype<string>(cls.name) + " by a task that does not hold it (held by " +
-        (changetype<usize>(o) ? comm_of(o) + "/" + o.pid.toString() + " on CPU " + d.owner_cpu.toString() : "nobody") + ")");
-  }
+function bad_unlock(d: lock_dep, cls: lock_class): void {
+  let o = d.owner;
+  BUG("unlock of " + changetype<string>(cls.name) + " by a task that does not hold it (held by " +
+      (changetype<usize>(o) ? comm_of(o) + "/" + o.pid.toString() + " on CPU " + d.owner_cpu.toString() : "nobody") + ")");
+}
+// @ts-ignore: decorator
+@inline function released(d: lock_dep, cls: lock_class): void {
+  if (d.owner !== current) bad_unlock(d, cls);
   let hold = this_cpu.clock - d.acquired_at;
   if (hold > cls.max_hold) cls.max_hold = hold;
   d.owner = changetype<task_struct>(0);
   d.owner_cpu = -1;
+}
+
+// The lock is held by someone else: spin (each iteration an interleave point) until it is free.
+function spin_contended(lock: spinlock_t, d: lock_dep, cls: lock_class): void {
+  if (d.owner_cpu == this_cpu.id)
+    BUG("spinlock deadlock: " + changetype<string>(cls.name) + " already held on this CPU");
+  if (nr_cpus == 1) BUG("spinlock deadlock on a one-CPU machine: " + changetype<string>(cls.name));
+  // let lockdep see the order before we spin: a real deadlock is reported, not just spun on
+  if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, lock.dep, LOCK_KIND_SPIN);
+  cls.contended++;
+  let start = this_cpu.clock;
+  do {
+    this_cpu.clock += cost(COST_SPIN_ITER);
+    interleave();
+  } while (lock.slock == 0);
+  cls.spin_cycles += this_cpu.clock - start;
 }
 
 export function _raw_spin_lock(lock: spinlock_t): void {
@@ -203,29 +234,17 @@ export function _raw_spin_lock(lock: spinlock_t): void {
   let cls = lock_class_of(d.cls);
   charge(COST_LOCK);
   interleave();
-  if (lock.slock == 0) {
-    if (d.owner_cpu == this_cpu.id)
-      BUG("spinlock deadlock: " + changetype<string>(cls.name) + " already held on this CPU");
-    if (nr_cpus == 1) BUG("spinlock deadlock on a one-CPU machine: " + changetype<string>(cls.name));
-    // let lockdep see the order before we spin: a real deadlock is reported, not just spun on
-    if (lockdep_acquire_fn) call_indirect<void>(lockdep_acquire_fn, lock.dep, LOCK_KIND_SPIN);
-    cls.contended++;
-    let start = this_cpu.clock;
-    do {
-      this_cpu.clock += cost(COST_SPIN_ITER);
-      interleave();
-    } while (lock.slock == 0);
-    cls.spin_cycles += this_cpu.clock - start;
-  }
+  if (lock.slock == 0) spin_contended(lock, d, cls);
   lock.slock = 0;
   acquired(d, cls);
   held_push(lock.dep, LOCK_KIND_SPIN);
 }
 
+function double_unlock(cls: lock_class): void { BUG("double unlock of spinlock " + changetype<string>(cls.name)); }
 export function _raw_spin_unlock(lock: spinlock_t): void {
   let d = check_dep(lock.dep);
   let cls = lock_class_of(d.cls);
-  if (lock.slock != 0) BUG("double unlock of spinlock " + changetype<string>(cls.name));
+  if (lock.slock != 0) double_unlock(cls);
   released(d, cls);
   held_pop(lock.dep);
   lock.slock = 1;

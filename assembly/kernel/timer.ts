@@ -20,7 +20,7 @@ import {
   time_after, time_after_eq, time_before_eq,
 } from "../include/linux/timer";
 import { task_struct, TASK_RUNNING } from "../include/linux/sched";
-import { this_cpu, charge, current, cpu_of, nr_cpus, interleave } from "./cpu";
+import { this_cpu, charge, current, cpu_of, nr_cpus, interleave, cpu_update_event } from "./cpu";
 import { COST_TIMER_IRQ, COST_TIMER_OP, COST_SPIN_ITER, cycles_per_jiffy, HZ } from "./profile";
 import { scheduler_tick, schedule, wake_up_process } from "./sched";
 import { spin_lock_init, spin_lock, spin_unlock, spin_lock_irq, spin_unlock_irq,
@@ -333,6 +333,7 @@ export function timer_interrupt(): void {
   let tick = c.next_tick / cycles_per_jiffy;          // the tick being taken
   let now_tick = c.clock / cycles_per_jiffy;
   c.next_tick = (now_tick + 1) * cycles_per_jiffy;
+  cpu_update_event(c);
   c.nr_ticks++;
   if (now_tick > jiffies_64) {
     jiffies_64 = now_tick;
