@@ -135,5 +135,7 @@ test("on the reproduce arguments July's longest stall is at least 10x the seed's
   assert.equal(patched.exitCode, 0, patched.lines.join("\n"));
   assert.ok(stallOf(july) >= 10 * stallOf(patched),
     `july ${stallOf(july).toFixed(0)} µs vs patched ${stallOf(patched).toFixed(0)} µs`);
-  assert.ok(stallOf(july) >= 500_000, `july's longest stall is only ${stallOf(july).toFixed(0)} µs`);
+  // July always delays a kicked retry by HZ/10 (100 ms at HZ=1000); the seed cuts it to a jiffy
+  // while someone waits. With 2.6.9's readahead a cold 64 KiB record needs one retry round.
+  assert.ok(stallOf(july) >= 100_000, `july's longest stall is only ${stallOf(july).toFixed(0)} µs, less than HZ/10`);
 });

@@ -774,9 +774,9 @@ export let nr_readahead_pages: u64 = 0; // pages read ahead of the copy loop
 
 // VM_MAX_READAHEAD (128 KiB) in pages: the most a read issues ahead of its copy loop.
 export const RA_PAGES: u32 = 32;
-// Off by default: the workloads' published figures (docs/aio-stress.md) were taken without it;
-// the host turns it on with fs_set_readahead(1). See docs/storage-model.md.
-export let readahead_on: bool = false;
+// On by default, as in 2.6.9; the host can turn it off with fs_set_readahead(0) (one disk request
+// and one AIO retry per page). See docs/storage-model.md.
+export let readahead_on: bool = true;
 export function set_readahead(on: bool): void { readahead_on = on; }
 
 // Puts the missing pages of [index, index+nr) into the cache, locked, and hands them to
