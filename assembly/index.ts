@@ -6,13 +6,14 @@ import { sched_init, idle_init, nr_context_switches, find_task_by_pid, wake_up_n
          set_user_nice, send_signal, nr_tasks } from "./kernel/sched";
 import { timer_interrupt, jiffies, init_timers } from "./kernel/timer";
 import { init_workqueues, workqueue_by_name, workqueue_struct } from "./kernel/workqueue";
-import { run as engine_run, now_cycles as engine_now, request_stop } from "./kernel/engine";
+import { run as engine_run, now_cycles as engine_now, request_stop, nr_steps } from "./kernel/engine";
 import { spawn_user as entry_spawn_user, set_syscall_table } from "./kernel/entry";
 import { trace_enable } from "./kernel/trace";
 import { sys_call } from "./syscalls";
 import { pingpong_start, pp_rounds_done } from "./kernel/pingpong";
 import { task_struct } from "./include/linux/sched";
 import { BUG } from "./kernel/panic";
+import { layout_check } from "./kernel/layout_check";
 import { kmem_cache_init } from "./mm/slab";
 import { proc_caches_init, mm_alloc } from "./kernel/fork";
 import { ENOMEM } from "./include/linux/errno";
@@ -37,6 +38,7 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
   if (booted) BUG("boot: already booted");
   if (ncpus < 1 || ncpus > NR_CPUS) BUG("boot: bad CPU count");
   booted = true;
+  layout_check();           // the C-visible structs have the layout scripts/layout-spec.mjs gives
   set_clock(khz, hz);
   set_balance(balance);
   cpu.nr_cpus = ncpus;
@@ -58,6 +60,8 @@ export function boot(ncpus: i32, khz: u64, hz: u32, balance: i32): void {
 export function run(limit: u64, max_steps: i64): i32 { return engine_run(limit, max_steps); }
 export function stop(): void { request_stop(); }
 export function now(): u64 { return engine_now(); }
+// Engine steps (task resumptions) since boot; the host reports them per wall second.
+export function engine_steps(): u64 { return nr_steps; }
 // The clock of the CPU running the current task (what a user program's own clock reads).
 export function cpu_now(): u64 { return changetype<usize>(this_cpu) ? this_cpu.clock : engine_now(); }
 export function get_jiffies(): u32 { return jiffies; }

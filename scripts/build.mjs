@@ -27,6 +27,12 @@ const srcTime = Math.max(newest(join(root, "assembly")), statSync(join(root, "as
 const outDir = process.env.AIO_SIM_BUILD_DIR || "build";
 mkdirSync(join(root, outDir), { recursive: true });
 
+// The layout constants, their boot-time checker and the C header come from one spec.
+{
+  const g = spawnSync(process.execPath, [join(root, "scripts/gen-layout.mjs")], { cwd: root, stdio: "inherit" });
+  if (g.status !== 0) process.exit(g.status ?? 1);
+}
+
 const targets = [
   { name: "release", out: `${outDir}/kernel.release.wasm`, config: "asconfig.json" },
   { name: "debug", out: `${outDir}/kernel.debug.wasm`, config: "asconfig.json" },
