@@ -23,7 +23,30 @@ export interface LatencySummary {
   histogram: number[];      // counts per LATENCY_BUCKETS_US bucket, plus one for the rest
 }
 
-export interface SimSpeed { wallSeconds: number; simSecondsPerWallSecond: number }
+// The simulator's own speed over a run (wall-clock figures: they differ from run to run).
+export interface SimSpeed {
+  wallSeconds: number;              // wall time of the engine's runs
+  simSecondsPerWallSecond: number;  // simulated seconds advanced per wall second
+  events: number;                   // engine steps (task resumptions) in that time; deterministic
+  eventsPerWallSecond: number;
+}
+
+// Engine steps since boot (0 on a build without the counter).
+export function engineSteps(m: Machine): number {
+  const f = exportOf<() => bigint>(m.ex, "engine_steps");
+  return f ? Number(f()) : 0;
+}
+
+// Starts a wall clock over the machine's runs; the returned function reads the speed so far.
+export function speedMeter(m: Machine): () => SimSpeed {
+  const wall0 = performance.now(), sim0 = m.now, steps0 = engineSteps(m);
+  return () => {
+    const wall = (performance.now() - wall0) / 1000;
+    const sim = Number(m.now - sim0) / m.cyclesPerSecond, events = engineSteps(m) - steps0;
+    return { wallSeconds: wall, simSecondsPerWallSecond: wall > 0 ? sim / wall : 0, events,
+      eventsPerWallSecond: wall > 0 ? events / wall : 0 };
+  };
+}
 
 export interface PipetestReport {
   workload: "pipetest";
@@ -38,7 +61,8 @@ export interface PipetestReport {
   contextSwitches: Rates;
   latency: LatencySummary;
   aio: Record<string, number>;
-  locks: { name: string; acquisitions: number; contended: number; spinCycles: number; transfers: number }[];
+  locks: LockRow[];         // every lock class taken since boot (set-up included)
+  ctxLock: LockRow | null;  // the kioctx.ctx_lock class of locks (null on a build without the AIO port)
   traceHash?: string;
   errors: string[];
   speed: SimSpeed;
@@ -79,10 +103,12 @@ export function aioCounters(m: Machine): Record<string, number> {
   return out;
 }
 
-export function lockStats(m: Machine): PipetestReport["locks"] {
-  const f = (m as unknown as { lockClasses?: () => PipetestReport["locks"] }).lockClasses;
-  return f ? f.call(m) : [];
-}
+export interface LockRow { name: string; acquisitions: number; contended: number; spinCycles: number; transfers: number; maxHold: number }
+
+export function lockStats(m: Machine): LockRow[] { return m.lockClasses(); }
+
+// The contention the seed's opt 3 was about: every kioctx's ctx_lock, one class.
+export const CTX_LOCK_CLASS = "kioctx.ctx_lock";
 
 // A point of the live time series: rates over the last slice of simulated time.
 export interface Sample {
@@ -122,7 +148,7 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
     return r.value;
   };
   m.spawn(wrapped, { name: "pipetest", cpu: 0 });
-  const wall0 = performance.now();
+  const speed = speedMeter(m);
   const totalPasses = po.threads * po.generations;
   let reason = "";
   let prev = snapshot(m), prevPasses = 0;
@@ -139,16 +165,19 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
     if (hooks.between) await hooks.between();
     if (hooks.shouldStop?.()) { reason = "stopped"; break; }
   }
-  const wall = (performance.now() - wall0) / 1000;
+  const runSpeed = speed();
   if (reason === "hang") throw new Error(`pipetest: the machine hung (${m.log.slice(-3).join(" | ")})`);
   const last = end ?? snapshot(m);
   const cs = rates(m, start ?? last, last);
   const seconds = Number(result.endCycle - result.startCycle) / m.cyclesPerSecond;
   const pps = seconds > 0 ? result.passes / seconds : 0;
   const p = m.profile;
+  const locks = lockStats(m);
+  // the original prints whole seconds and microseconds
+  const us = Math.round(seconds * 1e6);
   const lines = [
     `using ${po.pipes} pipe pairs, ${po.threads} message threads, ${po.generations} generations, ${result.bufsize} bufsize`,
-    `Ok! Mode aio: ${result.passes} passes in ${Math.floor(seconds)}.${String(Math.round((seconds % 1) * 1e6)).padStart(6, "0")} seconds`,
+    `Ok! Mode aio: ${result.passes} passes in ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")} seconds`,
     `passes_per_sec: ${pps.toFixed(2)}`,
   ];
   return {
@@ -164,10 +193,11 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
     contextSwitches: cs,
     latency: latencySummary(m, result.latencies),
     aio: aioCounters(m),
-    locks: lockStats(m),
+    locks,
+    ctxLock: locks.find((l) => l.name === CTX_LOCK_CLASS) ?? null,
     traceHash: mo.trace ? m.traceHash() : undefined,
     errors: result.errors,
-    speed: { wallSeconds: wall, simSecondsPerWallSecond: wall > 0 ? Number(m.now) / m.cyclesPerSecond / wall : 0 },
+    speed: runSpeed,
     lines,
   };
 }

@@ -89,22 +89,24 @@ export function formatReproduce(r: ReproduceReport): string {
   const a = r.pipetest.options;
   let s = `aio-sim reproduce — machine ${r.machine.profile}: ${r.machine.cpus} CPUs at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
   s += `pipetest: ${a.pipes} pipe pairs, ${a.threads} message threads, ${a.generations} generations, ${a.bufsize} bufsize\n\n`;
-  s += table(["row", "cs/s (ours)", "seed's figure", "ours/seed", "passes/s", "sim s/wall s", "what it is"],
+  s += table(["row", "cs/s (ours)", "seed's figure", "ours/seed", "passes/s", "sim s/wall s", "events/wall s", "what it is"],
     r.pipetest.rows.map((x) => {
       const cs = x.report.contextSwitches.switchesPerSec;
       const ratio = x.anchor.csPerSec ? cs / x.anchor.csPerSec : NaN;
       return [x.row + (x.fitted ? " *" : ""), fmtInt(cs), x.anchor.text, Number.isFinite(ratio) ? `${fmt(ratio, 2)}x` : "-",
-        fmtInt(x.report.passesPerSec), fmt(x.report.speed.simSecondsPerWallSecond, 3), x.note];
-    }), [false, true, false, true, true, true, false]);
+        fmtInt(x.report.passesPerSec), fmt(x.report.speed.simSecondsPerWallSecond, 3), fmtInt(x.report.speed.eventsPerWallSecond), x.note];
+    }), [false, true, false, true, true, true, true, false]);
   s += `\naio-stress ${r.aioStress.args.join(" ")} (files on disk, page cache cold)\n`;
-  s += table(["row", "longest stall", "seed's words", "read MB/s", "completion p99", "cs/s", "sim s/wall s"],
+  s += table(["row", "longest stall", "seed's words", "read MB/s", "completion p99", "cs/s", "sim s/wall s", "events/wall s"],
     r.aioStress.rows.map((x) => [x.row, `${fmt(x.report.stall.longestUs / 1e3, 1)} ms`, x.anchor,
       fmt(x.report.throughput[0]?.mbPerSec ?? 0, 2), `${fmt(x.report.latency.p99Us / 1e3, 1)} ms`,
-      fmtInt(x.report.contextSwitches.switchesPerSec), fmt(x.report.speed.simSecondsPerWallSecond, 3)]),
-    [false, true, false, true, true, true, true]);
+      fmtInt(x.report.contextSwitches.switchesPerSec), fmt(x.report.speed.simSecondsPerWallSecond, 3),
+      fmtInt(x.report.speed.eventsPerWallSecond)]),
+    [false, true, false, true, true, true, true, true]);
   s += "\n" + table(["check", "seed", "ours"], r.checks.map((c) => [c.name, c.seed, c.ours]));
   s += `\n* fitted: the profile's userWork knob was calibrated once so this row gives about 600,000 cs/s\n`;
   s += `  (docs/calibration.md); every other row is a prediction of the model, not a tuning.\n`;
+  s += `sim s/wall s and events/wall s are the simulator's own speed (events: engine steps, i.e. task resumptions).\n`;
   s += `wall time ${fmt(r.wallSeconds, 1)} s\n`;
   return s;
 }

@@ -15,6 +15,10 @@ export const RUN_STOPPED: i32 = 3;    // the host asked to stop
 export const RUN_STEPS: i32 = 4;      // step budget used up
 
 export let stop_requested: i32 = 0;
+
+// Task resumptions since boot, over every run() call: the simulator's unit of work, which the
+// host divides by wall time to report its own speed in events per second.
+export let nr_steps: u64 = 0;
 export function request_stop(): void { stop_requested = 1; }
 
 // Lowest (clock, id).
@@ -43,6 +47,7 @@ export function run(limit: u64, max_steps: i64): i32 {
     set_current(c);
     compute_yield_at(c);
     set_in_task(true);
+    nr_steps++;
     let suspended = arch_resume(c.curr.thread);
     set_in_task(false);
     if (!suspended) BUG("a task returned from its entry function");

@@ -4,7 +4,7 @@
 // Unlike the original, which reads numbers with atoi and accepts anything, every bad value is a
 // UsageError naming the option (main.ts prints it on one line and exits 2).
 import { UsageError, intOpt, sizeOpt, machineOptions, variantOf } from "./args.ts";
-import { fmt, fmtInt, table } from "./format.ts";
+import { fmt, fmtInt, table, formatSpeed } from "./format.ts";
 import { progressBar } from "./progress.ts";
 import { AIO_STRESS_DEFAULTS, AioStressConfigError, resolveAioStress, runAioStress, RUN_FOREVER,
   type AioStressOptions, type AioStressReport } from "../workloads/aio-stress.ts";
@@ -160,7 +160,7 @@ export function formatAioStress(r: AioStressReport): string {
   const aio = Object.entries(r.aio);
   if (aio.length) s += "aio counters: " + aio.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") + "\n";
   if (r.errors.length) s += `errors: ${r.errors.join("; ")}\n`;
-  s += `\nsimulator: ${fmt(r.speed.simSecondsPerWallSecond, 3)} simulated s per wall s (${fmt(r.speed.wallSeconds, 2)} s wall)\n`;
+  s += "\n" + formatSpeed(r.speed);
   return s;
 }
 

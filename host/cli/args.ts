@@ -13,11 +13,45 @@ type Spec = NonNullable<ParseArgsConfig["options"]>;
 
 export function parse(argv: string[], options: Spec, allowPositionals = true) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: withNegatives(argv, options), options, allowPositionals, strict: true });
   } catch (e) {
-    // node's messages name the option; keep the first line only
-    throw new UsageError(String((e as Error).message).split("\n")[0]);
+    throw new UsageError(usageText(e as Error & { code?: string }));
   }
+}
+
+// A negative number is a value, never an option: "--cpus -1" becomes "--cpus=-1" and a negative
+// positional goes after "--", so the range check names the option instead of node calling
+// "-5" an unknown option.
+function withNegatives(argv: string[], options: Spec): string[] {
+  const takesValue = (a: string) => {
+    if (!a.startsWith("--") || a.includes("=")) return false;
+    return options[a.slice(2)]?.type === "string";
+  };
+  const out: string[] = [], positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") { positionals.push(...argv.slice(i + 1)); break; }
+    if (takesValue(a) && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) { out.push(`${a}=${argv[++i]}`); continue; }
+    if (takesValue(a)) { out.push(a); if (i + 1 < argv.length) out.push(argv[++i]); continue; }
+    if (a.startsWith("-") && !/^-\d/.test(a)) out.push(a); else positionals.push(a);
+  }
+  return positionals.length ? [...out, "--", ...positionals] : out;
+}
+
+// node's parseArgs errors in our form: the option first, then what is wrong, on one line.
+function usageText(e: Error & { code?: string }): string {
+  const m = e.message;
+  const opt = /'(-[^' ]+)/.exec(m)?.[1];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && opt) return `${opt}: unknown option`;
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && opt) {
+    if (/argument missing/.test(m)) return `${opt}: requires a value`;
+    if (/does not take an argument/.test(m)) return `${opt}: takes no value`;
+  }
+  if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const arg = /argument '([^']*)'/.exec(m)?.[1] ?? "";
+    return `"${arg}": unexpected argument (this command takes none)`;
+  }
+  return m.split("\n")[0];
 }
 
 // An integer option within [min, max]; `name` is how the user spelled it.

@@ -1,6 +1,6 @@
 // Text output for people: the original programs' lines first, then our measurements, every
 // number with its unit.
-import type { PipetestReport } from "../experiments.ts";
+import type { PipetestReport, SimSpeed } from "../experiments.ts";
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 export const fmt = (n: number, d = 1) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -26,12 +26,28 @@ export function formatPipetest(r: PipetestReport): string {
     [true, false, true, true, true, true]);
   const aio = Object.entries(r.aio);
   if (aio.length) s += "\naio counters: " + aio.map(([k, v]) => `${k} ${fmtInt(v)}`).join(", ") + "\n";
+  const c = r.ctxLock;
+  s += c
+    ? `\nctx_lock  ${c.name}: ${fmtInt(c.contended)} of ${fmtInt(c.acquisitions)} acquisitions contended` +
+      ` (${fmt(c.acquisitions ? (100 * c.contended) / c.acquisitions : 0, 2)} %), ${fmtInt(c.spinCycles)} cycles spinning,` +
+      ` ${fmtInt(c.transfers)} cache-line transfers, longest hold ${fmtInt(c.maxHold)} cycles (since boot)\n`
+    : "\nctx_lock  not taken (no AIO context was used)\n";
   if (r.locks.length) {
-    s += "\nlocks (contended first)\n" + table(["class", "acquisitions", "contended", "spin cycles", "transfers"],
-      [...r.locks].sort((a, b) => b.contended - a.contended).slice(0, 6).map((l) =>
-        [l.name, fmtInt(l.acquisitions), fmtInt(l.contended), fmtInt(l.spinCycles), fmtInt(l.transfers)]), [false, true, true, true, true]);
+    // the six most contended classes (then the busiest), ctx_lock always among them
+    const order = [...r.locks].sort((a, b) => b.contended - a.contended || b.acquisitions - a.acquisitions);
+    const shown = order.slice(0, 6);
+    if (c && !shown.some((l) => l.name === c.name)) shown[shown.length - 1] = c;
+    s += "\nlocks since boot (contended first)\n" + table(["class", "acquisitions", "contended", "spin cycles", "transfers"],
+      shown.map((l) => [l.name, fmtInt(l.acquisitions), fmtInt(l.contended), fmtInt(l.spinCycles), fmtInt(l.transfers)]),
+      [false, true, true, true, true]);
   }
   if (r.errors.length) s += `\nerrors: ${r.errors.length} (first: ${r.errors[0]})\n`;
-  s += `\nsimulator: ${fmt(r.speed.simSecondsPerWallSecond, 3)} simulated s per wall s (${fmt(r.speed.wallSeconds, 2)} s wall)\n`;
+  s += "\n" + formatSpeed(r.speed);
   return s;
+}
+
+// The simulator's own speed (wall clock: differs from run to run).
+export function formatSpeed(v: SimSpeed): string {
+  return `simulator: ${fmt(v.simSecondsPerWallSecond, 3)} simulated s per wall s, ` +
+    `${fmtInt(v.eventsPerWallSecond)} events per wall s (${fmtInt(v.events)} engine steps in ${fmt(v.wallSeconds, 2)} s wall)\n`;
 }

@@ -34,11 +34,14 @@ async function cmdPipetest(argv: string[]): Promise<void> {
     pipes: { type: "string" }, threads: { type: "string" }, generations: { type: "string" }, bufsize: { type: "string" },
   });
   if (values.help) { process.stdout.write(USAGE); return; }
-  if (positionals.length > 3) throw new UsageError(`pipetest: too many arguments: "${positionals.slice(3).join(" ")}"`);
+  if (positionals.length > 3) throw new UsageError(`too many arguments: "${positionals.slice(3).join(" ")}" (at most pipes, threads, generations)`);
   const [pp, pt, pg] = positionals;
-  const pipes = intOpt("pipes", (values.pipes as string | undefined) ?? pp, PIPETEST_DEFAULTS.pipes, 2, 32768 - 11);
-  const threads = intOpt("threads", (values.threads as string | undefined) ?? pt, PIPETEST_DEFAULTS.threads, 1, pipes);
-  const generations = intOpt("generations", (values.generations as string | undefined) ?? pg, PIPETEST_DEFAULTS.generations, 1, 10_000_000);
+  // named as the user gave it: "--pipes" for the option, "pipes" for the positional
+  const pick = (name: string, pos: string | undefined): [string, string | undefined] =>
+    values[name] !== undefined ? [`--${name}`, values[name] as string] : [name, pos];
+  const pipes = intOpt(...pick("pipes", pp), PIPETEST_DEFAULTS.pipes, 2, 32768 - 11);
+  const threads = intOpt(...pick("threads", pt), PIPETEST_DEFAULTS.threads, 1, pipes);
+  const generations = intOpt(...pick("generations", pg), PIPETEST_DEFAULTS.generations, 1, 10_000_000);
   const bufsize = intOpt("--bufsize", values.bufsize as string | undefined, 12, 12, 4096);
   const mo = machineOptions(values);
   const variant = variantOf(values);

@@ -16,7 +16,7 @@ import { UserHeap, ioSetup, writeIocb, writeIocbPointers, readEvents, IOCB_SIZE,
   IOCB_CMD_PREAD, IOCB_CMD_PWRITE } from "../libaio.ts";
 import type { Costs } from "../profile.ts";
 import { snapshot, rates, percentile, type Rates, type Snapshot } from "../counters.ts";
-import { bootFor, aioCounters, sampleOf, type MachineOptions, type SimSpeed, type RunHooks } from "../experiments.ts";
+import { bootFor, aioCounters, sampleOf, speedMeter, type MachineOptions, type SimSpeed, type RunHooks } from "../experiments.ts";
 import { describeVariant, variantFlags, type Variant } from "../variant.ts";
 
 export const WRITE = 0, READ = 1, RWRITE = 2, RREAD = 3, LAST_STAGE = 4;
@@ -952,7 +952,7 @@ export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressO
   const { program, result } = aioStressProgram(cfg, m.profile.costs, seed,
     { onTimedStart: () => { start = snapshot(m); }, onTimedEnd: () => { end = snapshot(m); } });
   m.spawn(program, { name: "aio-stress", cpu: 0 });
-  const wall0 = performance.now();
+  const speed = speedMeter(m);      // from here: the cold-file preparation is not counted
   let reason = "";
   let prev = snapshot(m), prevIos = 0;
   for (;;) {
@@ -973,7 +973,7 @@ export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressO
     if (hooks.between) await hooks.between();
     if (hooks.shouldStop?.()) { reason = "stopped"; result.errors.push("stopped on request"); break; }
   }
-  const wall = (performance.now() - wall0) / 1000;
+  const runSpeed = speed();
   if (reason === "hang") throw new Error(`aio-stress: the machine hung (${m.log.slice(-3).join(" | ")})`);
   const last = snapshot(m);
   const a = start ?? last, b = end ?? last;
@@ -998,7 +998,7 @@ export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressO
     aio: aioCounters(m),
     errors: result.errors,
     traceHash: mo.trace ? m.traceHash() : undefined,
-    speed: { wallSeconds: wall, simSecondsPerWallSecond: wall > 0 ? m.seconds / wall : 0 },
+    speed: runSpeed,
     lines: result.lines,
   };
 }
