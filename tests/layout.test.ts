@@ -37,3 +37,19 @@ test("a machine boots: every class matches the generated layout", async () => {
   const m = await Machine.boot({ overrides: { cpus: 1 } });
   assert.equal(m.ex.cpu_count(), 1);
 });
+
+test("the kernel's primitives are exported under their kernel names with C arities", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1 } });
+  const ex = m.ex as unknown as Record<string, unknown>;
+  const arity: Record<string, number> = {
+    schedule: 0, wake_up_process: 1, prepare_to_wait: 3, prepare_to_wait_exclusive: 3, finish_wait: 2, __wake_up: 4,
+    add_wait_queue: 2, remove_wait_queue: 2, spin_lock_irq: 1, spin_unlock_irq: 1, spin_lock_irqsave: 1,
+    spin_unlock_irqrestore: 2, read_lock: 1, write_lock: 1, down_write: 1, up_write: 1, init_timer: 1, add_timer: 1,
+    mod_timer: 2, del_timer_sync: 1, queue_work: 2, queue_delayed_work: 3, cancel_delayed_work: 1, flush_workqueue: 1,
+    kmem_cache_free: 2, kfree: 1, copy_to_user: 3, copy_from_user: 3, put_page: 1, use_mm: 1, unuse_mm: 1, fput: 1,
+  };
+  for (const [name, n] of Object.entries(arity)) {
+    assert.equal(typeof ex[name], "function", `${name} is not exported`);
+    assert.equal((ex[name] as (...a: unknown[]) => unknown).length, n, `${name} takes ${n} arguments in C`);
+  }
+});
