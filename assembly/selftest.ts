@@ -13,7 +13,7 @@ export {
   st_wq_res, st_wq_delay_twice, st_wq_delay_zero, st_wq_flush, st_wq_cancel, st_wq_concurrent,
   st_wq_requeue_self, st_wq_ptr,
 } from "./selftest/workqueue";
-export { selftest_aio_kick, selftest_aio_destroy_armed, st_aio } from "./selftest/aio";
+export { selftest_aio_kick, selftest_aio_destroy_armed, st_aio, selftest_aio_scenario, st_aio_iocb, st_aio_misc } from "./selftest/aio";
 export {
   st_mm_res, st_mm_reset, st_mm_install, st_slab_uaf, st_slab_double_free, st_slab_overrun,
   st_slab_kfree_twice, st_slab_try, st_slab_cache, st_rwsem_fifo, st_use_mm,

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../host/node.ts";
-import { Machine } from "../host/machine.ts";
+import { Machine, KernelPanic } from "../host/machine.ts";
 import { VARIANT_BITS as B } from "../host/variant.ts";
 
 interface AioSelftest {
@@ -118,10 +118,17 @@ test("__put_ioctx cancels the armed delayed work (seed): io_destroy with the HZ/
   assert.equal(st.aio_kiocbs_live(), 0);
 });
 
-test("without cancel_delayed_work the kioctx is freed with its work's timer still armed, on memory the slab has poisoned (B6)", async () => {
+test("without cancel_delayed_work the kioctx is freed with its work's timer armed; the timer list finds the slab poison at the next tick, before the old expiry (B6)", async () => {
   const { m, st } = await destroyArmed(PATCHED | B.noCancelDelayed);
-  m.run({ seconds: 0.09 });        // destroyed at about +55; the timer was due at +105
+  // destroyed at about +55 with the work's timer due at +105
+  assert.throws(() => m.run({ seconds: 0.3 }), (e: unknown) => {
+    assert.ok(e instanceof KernelPanic, String(e));
+    assert.match(e.bugMessage, /^run_timers: timer_list 0x[0-9a-f]+ on CPU 0's timer list has bad magic 0x6b6b6b6b \(slab free poison: freed while armed\)$/);
+    assert.ok(e.jiffies <= 105, `caught at jiffy ${e.jiffies}, at or before the old expiry`);
+    return true;
+  });
   assert.equal(Number(st.st_aio(S.phase)), 5, "io_destroy itself returned");
-  assert.equal(Number(st.st_aio(S.armed)), 1, "the freed kioctx's timer is still on a timer list");
+  assert.equal(Number(st.st_aio(S.armed)), 1, "the freed kioctx's timer was left on a timer list");
   assert.equal(Number(st.st_aio(S.freedMagic)) >>> 0, 0x6b6b6b6b, "its memory holds the slab's free poison");
+  assert.equal(Number(st.st_aio(S.workerRuns)), 0, "the work never ran");
 });

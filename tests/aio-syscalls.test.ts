@@ -28,6 +28,13 @@ async function run(prog: Prog, seconds = 0.05) {
   m.spawn(function* (api) { yield* prog(api, out); return 0; }, { name: "aio-user" });
   const r = m.run({ seconds });
   assert.equal(r.reason, "exited", "the program did not finish");
+  // self-check once the process is gone (exit_aio ran for anything it left): each accepted
+  // iocb gave one event or was cancelled, and the kiocb/kioctx caches are empty
+  const k = m.ex as unknown as Record<string, () => number | bigint>;
+  assert.equal(Number(k.aio_stat_submitted()), Number(k.aio_stat_events()) + Number(k.aio_stat_cancelled()), "event conservation");
+  assert.equal(Number(k.aio_kiocbs_live()), 0, "kiocb cache empty after exit");
+  assert.equal(Number(k.aio_kioctxs_live()), 0, "kioctx cache empty after exit");
+  assert.equal(Number(k.aio_nr_now()), 0, "aio_nr back to 0 after exit");
   return { m, out, ex: m.ex as unknown as AioExports };
 }
 

@@ -33,7 +33,7 @@ import {
   AIO_RING_COMPAT_FEATURES, AIO_RING_INCOMPAT_FEATURES, AIO_RING_HEADER_SIZE, aio_ring_avail,
   list_kiocb, run_list_kiocb, io_wait_to_kiocb, kiocbTryKick, kiocbSetKicked, kiocbSetCancelled,
   kiocbClearKicked, kiocbIsKicked, kiocbIsCancelled, is_sync_kiocb, get_ioctx, put_ioctx,
-  sizeof_kioctx, wq_kioctx, aio_layout_check,
+  sizeof_kioctx, wq_kioctx, aio_layout_check, kioctx_check_live,
 } from "../include/linux/aio";
 import { work_struct } from "../include/linux/workqueue";
 import { timer_list } from "../include/linux/timer";
@@ -357,6 +357,7 @@ function ioctx_alloc(nr_events: u32): kioctx {
 // ctx_lock dropped (its result is ignored).
 // fs/aio.c (2.6.9): aio_cancel_all
 function aio_cancel_all(ctx: kioctx): void {
+  kioctx_check_live(ctx, "aio_cancel_all");     // our self-check (B1)
   let res = changetype<io_event>(stack_alloc(<u32>IO_EVENT_SIZE));
   spin_lock_irq(ctx.ctx_lock);
   ctx.dead = 1;
@@ -377,11 +378,20 @@ function aio_cancel_all(ctx: kioctx): void {
   stack_free(IO_EVENT_SIZE);
 }
 
+// What a sleeper on ctx->wait waits on, for the hang report (2.6.9 derives wchan from the
+// stack; prepare_to_wait records it for us, add_wait_queue does not).
+// @ts-ignore: decorator
+@inline function set_wchan(tsk: task_struct, q: wait_queue_head_t): void {
+  tsk.wchan = changetype<usize>(q);
+  tsk.wchan_name = 0;
+}
+
 // Sleeps uninterruptibly on ctx->wait until no request of ctx is allocated. reqs_active is
 // read without ctx_lock, as in 2.6.9 (one half of B5).
 // fs/aio.c (2.6.9): wait_for_all_aios
 export function wait_for_all_aios(ctx: kioctx): void {
   let tsk = current;
+  kioctx_check_live(ctx, "wait_for_all_aios");  // our self-check (B1)
   if (!ctx.reqs_active)
     return;
 
@@ -389,11 +399,13 @@ export function wait_for_all_aios(ctx: kioctx): void {
   init_waitqueue_entry(wait, tsk);                          // DECLARE_WAITQUEUE(wait, tsk)
   add_wait_queue(ctx.wait, wait);
   tsk.state = TASK_UNINTERRUPTIBLE;
+  set_wchan(tsk, ctx.wait);
   while (ctx.reqs_active) {
     schedule();
     tsk.state = TASK_UNINTERRUPTIBLE;
   }
   tsk.state = TASK_RUNNING;
+  set_wchan(tsk, changetype<wait_queue_head_t>(0));
   remove_wait_queue(ctx.wait, wait);
   stack_free(offsetof<wait_queue_t>());
 }
@@ -1057,6 +1069,7 @@ function read_events(ctx: kioctx, min_nr: i32, nr: i32, event: u32, timeout: u32
   if (!out) {
     while (i < nr) {
       add_wait_queue_exclusive(ctx.wait, wait);
+      set_wchan(tsk, ctx.wait);
       do {
         tsk.state = TASK_INTERRUPTIBLE;
         ret = aio_read_evt(ctx, ent);
@@ -1075,6 +1088,7 @@ function read_events(ctx: kioctx, min_nr: i32, nr: i32, event: u32, timeout: u32
       } while (1);
 
       tsk.state = TASK_RUNNING;
+      set_wchan(tsk, changetype<wait_queue_head_t>(0));
       remove_wait_queue(ctx.wait, wait);
 
       if (ret <= 0)

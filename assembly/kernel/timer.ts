@@ -112,6 +112,23 @@ function check_timer_failed(timer: timer_list): void {
   if (timer.magic != TIMER_MAGIC) check_timer_failed(timer);
 }
 
+// A timer found on a base's list whose magic is wrong: its memory was reused or freed while
+// it was armed (the B6 case: a kioctx freed with its work's timer pending). 2.6.9's wheel
+// would call whatever function the freed struct now holds; we stop with the evidence instead.
+// The timer code examines list entries only here (the head every tick, and each entry
+// internal_add_timer walks past), so a freed timer is caught no later than its old expiry.
+function timer_list_corrupt(base: tvec_base_t, timer: timer_list): void {
+  let m = timer.magic;
+  BUG("run_timers: timer_list 0x" + changetype<usize>(timer).toString(16) + " on CPU " + base.cpu.toString() +
+      "'s timer list has bad magic 0x" + m.toString(16) +
+      (m == 0x6b6b6b6b ? " (slab free poison: freed while armed)" : " (not TIMER_MAGIC)"));
+}
+
+// @ts-ignore: decorator
+@inline function check_listed_timer(base: tvec_base_t, timer: timer_list): void {
+  if (timer.magic != TIMER_MAGIC) timer_list_corrupt(base, timer);
+}
+
 // How many jiffies after base.timer_jiffies the timer's slot is; an overdue timer (expires
 // at or before timer_jiffies, or more than 2^31 ahead) belongs to timer_jiffies itself.
 // @ts-ignore: decorator
@@ -127,7 +144,11 @@ function internal_add_timer(base: tvec_base_t, timer: timer_list): void {
   let mine = slot_of(timer.expires, tj);
   let head = base.pending;
   let at = head.prev;
-  while (at !== head && slot_of(timer_of_entry(at).expires, tj) > mine) at = at.prev;
+  while (at !== head) {
+    check_listed_timer(base, timer_of_entry(at));
+    if (slot_of(timer_of_entry(at).expires, tj) <= mine) break;
+    at = at.prev;
+  }
   list_add(timer.entry, at);
   base.nr_pending++;
 }
@@ -286,6 +307,9 @@ function __run_timers(base: tvec_base_t): void {
   let head = base.pending;
   let work_list = base.work_list;
   while (time_after_eq(jiffies, base.timer_jiffies)) {
+    // the head is the next timer due: a freed one there would otherwise hide behind its
+    // poisoned expiry for ever
+    if (!list_empty(head)) check_listed_timer(base, timer_of_entry(head.next));
     // Jiffies with no timer cost nothing in the wheel either; step straight over them.
     if (list_empty(head) || time_after(timer_of_entry(head.next).expires, jiffies)) {
       base.timer_jiffies = jiffies + 1;
@@ -294,8 +318,10 @@ function __run_timers(base: tvec_base_t): void {
     let tj = base.timer_jiffies;
     let first = timer_of_entry(head.next).expires;
     if (time_after(first, tj)) tj = first;
-    while (!list_empty(head) && time_before_eq(timer_of_entry(head.next).expires, tj))
+    while (!list_empty(head) && time_before_eq(timer_of_entry(head.next).expires, tj)) {
       list_move_tail(head.next, work_list);
+      if (!list_empty(head)) check_listed_timer(base, timer_of_entry(head.next));
+    }
     base.timer_jiffies = tj + 1;
     while (!list_empty(work_list)) {
       let timer = timer_of_entry(work_list.next);

@@ -23,6 +23,13 @@ import { get_empty_filp, get_unused_fd, fd_install, get_file } from "../fs/file"
 import { copy_to_user, copy_from_user } from "../mm/uaccess";
 import { sys_io_setup, sys_io_destroy, sys_io_submit, sys_io_getevents, sys_io_cancel,
          aio_complete, aio_stat } from "../fs/aio";
+import { charge, interleave } from "../kernel/cpu";
+import { COST_COPY_PER_KB } from "../kernel/profile";
+import { add_timer_on } from "../kernel/timer";
+import { add_wait_queue, remove_wait_queue } from "../kernel/wait";
+import { list_empty, INIT_LIST_HEAD } from "../include/linux/list";
+import { sys_close } from "../fs/open";
+import { aio_kiocb_active } from "../fs/aio";
 
 // ---- the test file: a fake regular inode whose aio_read parks the kiocb until kicked
 
@@ -56,7 +63,7 @@ export let st_freed_timer_magic: u32 = 0; // ... and its magic word as the slab 
 
 function st_kick(data: usize): void {
   st_kick_jiffies = jiffies;
-  if (st_queued_mode) {
+  if (st_queued_mode || st_scenario == 7) {
     // a lower layer completing a -EIOCBQUEUED request from interrupt context (B5's path)
     let k = changetype<kiocb>(st_parked);
     st_parked = 0;
@@ -262,6 +269,318 @@ export function st_aio(i: i32): i64 {
     case 18: return <i64>aio_stat.queue_work;
     case 19: return st_armed_after_free;
     case 20: return st_freed_timer_magic;
+  }
+  return -1;
+}
+
+// ==== scenarios 3.. (tests/aio-port.test.ts): a second test file whose aio_read does what each
+// scenario needs, per-iocb records, and the self-check read-outs.
+//
+// Scenario 3 — opt3 (ctx->running): iocb 0 parks; a timer on CPU 1 kicks it, so the aio/1
+// worker runs its second step, which copies data until the user task on CPU 0 has submitted
+// iocb 1 (and that one either ran or was bounced). Who ran iocb 1, and in what order?
+// Scenario 4 — run_all vs one pass: iocb 0 transfers 4 of its 16 bytes per step without ever
+// waiting, so each step kicks itself; how many steps has io_submit run when it returns?
+// Scenario 5 — fput_work: iocb 0 parks on a file whose only other reference is the descriptor;
+// the user closes the descriptor, so the kiocb's put is the file's last and __fput is deferred
+// to aio_wq. The file's release method records who ran it and what was still alive.
+// Scenario 6 — B3: iocb 0's first step parks on queue 1 and keeps running until a kernel thread
+// on CPU 1 wakes that queue; a slow wake function ahead of the kiocb's entry gives CPU 0 time,
+// between aio_wake_function's list_del_init and kick_iocb's test-and-set, to finish the step,
+// requeue and run step 2 (which parks on queue 2). The late kick then finds ki_wait queued.
+
+const st2_fops = changetype<file_operations>(memory.data(offsetof<file_operations>()));
+const st2_inode = changetype<inode>(memory.data(offsetof<inode>()));
+const st2_dentry = changetype<dentry>(memory.data(offsetof<dentry>()));
+const st2_wq2 = changetype<wait_queue_head_t>(memory.data(offsetof<wait_queue_head_t>()));
+const st2_timer2 = changetype<timer_list>(memory.data(offsetof<timer_list>()));
+const st2_burner = changetype<wait_queue_t>(memory.data(offsetof<wait_queue_t>()));
+let st2_ready = false;
+
+// per-iocb records, indexed by aio_data (0..3)
+const ST2_N = 4;
+const st2_steps = memory.data(4 * ST2_N);
+const st2_pid = memory.data(4 * ST2_N);
+const st2_worker = memory.data(4 * ST2_N);
+const st2_start = memory.data(4 * ST2_N);     // sequence number when its last step started
+const st2_end = memory.data(4 * ST2_N);       // ... and ended
+let st2_seq: i32 = 0;
+// @ts-ignore: decorator
+@inline function rec(a: usize, i: i32): usize { return a + (<usize>(i & 3) << 2); }
+
+let st2_parked: i32 = 0;          // scenario 6: step 1 is on queue 1
+let st2_step2_started: i32 = 0;   // scenario 3: the worker is in iocb 0's second step
+let st2_b_done: i32 = 0;          // scenario 3: iocb 1 ran
+let st2_bounced0: u64 = 0;
+let st2_steps_after_submit: i32 = 0;
+let st2_rel_pid: i32 = 0;
+let st2_rel_worker: i32 = 0;
+let st2_rel_reqs_active: i32 = -1;
+let st2_rel_kiocbs: i32 = -1;
+let st2_rel_users: i32 = -1;
+let st2_live_after_reap: i32 = -1;
+let st2_closed: i32 = 0;
+let st2_kctx: usize = 0;
+
+function st2_record_runner(i: i32): void {
+  store<i32>(rec(st2_pid, i), current.pid);
+  store<i32>(rec(st2_worker, i), (current.flags & PF_KTHREAD) != 0 && changetype<usize>(current) != st_user ? 1 : 0);
+}
+
+// Copies "a KB" per loop step (the cost of a retry that moves data), an interleave point each.
+function st2_copy_until(cond: () => bool, cap: i32): void {
+  for (let n = 0; n < cap && !cond(); n++) {
+    charge(COST_COPY_PER_KB);
+    interleave();
+  }
+}
+
+function st2_kick2(data: usize): void { wake_up(st2_wq2); }
+
+// A wake function that is slow (it stands for a waiter whose callback does real work) and
+// does not claim the wake-up.
+function st2_burn_wake(w: wait_queue_t, mode: u32, sync: i32, key: usize): i32 {
+  for (let i = 0; i < 40; i++) charge(COST_COPY_PER_KB);
+  return 0;
+}
+
+function st2_aio_read(iocb_: usize, buf: usize, count: usize, pos: i64): i32 {
+  let k = changetype<kiocb>(iocb_);
+  let i = <i32>k.ki_user_data;
+  let step = load<i32>(rec(st2_steps, i)) + 1;
+  store<i32>(rec(st2_steps, i), step);
+  store<i32>(rec(st2_start, i), ++st2_seq);
+  st2_record_runner(i);
+  let ret: i32 = <i32>count;
+  let me = changetype<wait_queue_t>(current.io_wait);
+  switch (st_scenario) {
+    case 3: {
+      if (i == 0 && step == 1) {
+        init_timer(st_timer);
+        st_timer.function = st_kick.index;
+        st_timer.expires = jiffies + st_kick_delay;
+        add_timer_on(st_timer, 1);
+        prepare_to_wait(st_wq, me, TASK_INTERRUPTIBLE);
+        ret = -EIOCBRETRY;
+      } else if (i == 0) {
+        st2_step2_started = 1;
+        st2_copy_until((): bool => st2_b_done != 0 || aio_stat.opt3_bounced != st2_bounced0, 20000);
+      } else {
+        st2_b_done = 1;
+      }
+      break;
+    }
+    case 4: {
+      ret = count < 4 ? <i32>count : 4;      // progress, nothing to wait for
+      break;
+    }
+    case 5: {
+      if (step == 1) {
+        init_timer(st_timer);
+        st_timer.function = st_kick.index;
+        st_timer.expires = jiffies + st_kick_delay;
+        add_timer(st_timer);
+        prepare_to_wait(st_wq, me, TASK_INTERRUPTIBLE);
+        ret = -EIOCBRETRY;
+      }
+      break;
+    }
+    case 7: {
+      // a lower layer takes the request (-EIOCBQUEUED); its "interrupt" is a timer on CPU 1
+      init_timer(st_timer);
+      st_timer.function = st_kick.index;
+      st_timer.expires = jiffies + st_kick_delay;
+      add_timer_on(st_timer, 1);
+      st_parked = iocb_;
+      ret = -EIOCBQUEUED;
+      break;
+    }
+    case 6: {
+      if (step == 1) {
+        prepare_to_wait(st_wq, me, TASK_INTERRUPTIBLE);
+        st2_parked = 1;
+        // keep the step running until the waker has taken our entry off queue 1
+        st2_copy_until((): bool => list_empty(changetype<wait_queue_t>(current.io_wait).task_list), 20000);
+        ret = -EIOCBRETRY;
+      } else if (step < 4) {
+        // queue 2 holds the data and has none yet: wait there (a no-op if already queued)
+        prepare_to_wait(st2_wq2, me, TASK_INTERRUPTIBLE);
+        if (step == 2) {
+          init_timer(st2_timer2);
+          st2_timer2.function = st2_kick2.index;
+          st2_timer2.expires = jiffies + 20;
+          add_timer(st2_timer2);
+        }
+        ret = -EIOCBRETRY;
+      }
+      break;
+    }
+  }
+  store<i32>(rec(st2_end, i), ++st2_seq);
+  return ret;
+}
+
+// release of the scenario 5 file: who does the final __fput, and what is still alive then
+function st2_release(i_: usize, f: usize): i32 {
+  st2_rel_pid = current.pid;
+  st2_rel_worker = (current.flags & PF_KTHREAD) != 0 ? 1 : 0;
+  if (st2_kctx) {
+    st2_rel_reqs_active = changetype<kioctx>(st2_kctx).reqs_active;
+    st2_rel_users = changetype<kioctx>(st2_kctx).users;
+  }
+  st2_rel_kiocbs = aio_kiocb_active();
+  return 0;
+}
+
+function st2_file_init(): void {
+  st_file_init();
+  if (st2_ready) return;
+  st2_ready = true;
+  st2_fops.aio_read = st2_aio_read.index;
+  st2_fops.release = st2_release.index;
+  st2_inode.i_mode = S_IFREG;
+  st2_inode.i_count = 1;
+  st2_dentry.d_inode = st2_inode;
+  st2_dentry.d_count = 1;
+  init_waitqueue_head(st2_wq2, lock_class_register("selftest.aio_wq2"));
+}
+
+// A descriptor for the scenario file; with extra_ref the scenario keeps the file alive itself.
+function st2_open(extra_ref: bool): i32 {
+  st2_file_init();
+  let f = get_empty_filp();
+  f.f_op = st2_fops;
+  f.f_dentry = st2_dentry;
+  st2_dentry.d_count++;
+  f.f_mode = FMODE_READ | FMODE_WRITE;
+  if (extra_ref) get_file(f);
+  let fd = get_unused_fd();
+  fd_install(fd, f);
+  return fd;
+}
+
+// Submits one PREAD of nbytes on fd, aio_data = idx; returns io_submit's result.
+function st2_submit(ctx: u32, idx: i32, fd: i32, nbytes: u32): i32 {
+  let at = st_base + 2048 + <u32>idx * 64;
+  memory.fill(st_tmp, 0, IOCB_SIZE);
+  store<u64>(st_tmp, <u64>idx);
+  store<u16>(st_tmp, IOCB_CMD_PREAD, 16);
+  store<u32>(st_tmp, <u32>fd, 20);
+  store<u64>(st_tmp, <u64>(st_base + 4096 + <u32>idx * 256), 24);
+  store<u64>(st_tmp, <u64>nbytes, 32);
+  st_copy_out(at, st_tmp, IOCB_SIZE);
+  store<u32>(st_tmp, at);
+  st_copy_out(st_base + 128, st_tmp, 4);
+  return sys_io_submit(ctx, 1, st_base + 128);
+}
+
+function st2_sleep(j: i32): void {
+  current.state = TASK_INTERRUPTIBLE;
+  schedule_timeout(j);
+}
+
+function st2_thread(data: usize): void {
+  st_become_user();
+  let fd = st2_open(st_scenario != 5);
+  st_phase = 1;
+  st_result = sys_io_setup(8, st_base);
+  if (st_result) return;
+  let ctx = load_user_u32(st_base);
+  st2_kctx = st_mm.ioctx_list;
+  st_phase = 2;
+  st_submit_jiffies = jiffies;
+  st2_bounced0 = aio_stat.opt3_bounced;
+  st_result = st2_submit(ctx, 0, fd, 16);
+  st2_steps_after_submit = load<i32>(rec(st2_steps, 0));
+  if (st_result != 1) return;
+  st_phase = 3;
+  let want = 1;
+  if (st_scenario == 3) {
+    while (!st2_step2_started) st2_sleep(1);
+    st_result = st2_submit(ctx, 1, fd, 16);
+    if (st_result != 1) return;
+    want = 2;
+  } else if (st_scenario == 5) {
+    st2_closed = sys_close(<u32>fd) == 0 ? 1 : 0;
+  } else if (st_scenario == 7) {
+    // B5: destroy while the request is with the lower layer; a second waiter with a slow
+    // wake function sits on ctx->wait behind the one io_destroy will add
+    st2_burner.flags = 0;
+    st2_burner.task = changetype<task_struct>(0);
+    st2_burner.func = st2_burn_wake.index;
+    INIT_LIST_HEAD(st2_burner.task_list);
+    add_wait_queue(changetype<kioctx>(st2_kctx).wait, st2_burner);
+    st2_kctx = 0;
+    st_result = sys_io_destroy(ctx);
+    st_done_jiffies = jiffies;
+    st_phase = 5;
+    return;
+  }
+  st_result = sys_io_getevents(ctx, want, want, st_base + 256, 0);
+  st_done_jiffies = jiffies;
+  copy_from_user(st_tmp, st_base + 256, IO_EVENT_SIZE);
+  st_event_data = load<u64>(st_tmp);
+  st_event_res = load<i64>(st_tmp, 16);
+  st2_live_after_reap = aio_kiocb_active();
+  st_phase = 4;
+  if (st_scenario == 5) st2_sleep(2);        // let fput_work run before the context goes
+  st_result = sys_io_destroy(ctx);
+  st2_kctx = 0;
+  st_phase = 5;
+}
+
+// Scenario 6's waker on CPU 1: once step 1 is parked on queue 1, put the slow entry ahead of
+// the kiocb's and wake the queue.
+function st2_waker(data: usize): void {
+  while (!st2_parked) { charge(COST_COPY_PER_KB); interleave(); }
+  st2_burner.flags = 0;                      // init_waitqueue_func_entry
+  st2_burner.task = changetype<task_struct>(0);
+  st2_burner.func = st2_burn_wake.index;
+  INIT_LIST_HEAD(st2_burner.task_list);
+  add_wait_queue(st_wq, st2_burner);
+  st_kick_jiffies = jiffies;
+  wake_up(st_wq);
+  remove_wait_queue_burner();
+}
+function remove_wait_queue_burner(): void {
+  if (!list_empty(st2_burner.task_list)) remove_wait_queue(st_wq, st2_burner);
+}
+
+// Starts scenario n (3..6) with its user thread on CPU 0; kick_delay as in scenario 1.
+export function selftest_aio_scenario(n: i32, kick_delay: u32): void {
+  st_scenario = n;
+  st_kick_delay = kick_delay;
+  kthread_create("aio-user", st2_thread.index, 0, 0, 0);
+  if (n == 6) kthread_create("st-waker", st2_waker.index, 0, 0, 1);
+}
+
+// Per-iocb records (field 0 steps, 1 pid, 2 by a worker, 3 start seq, 4 end seq) and the
+// scenario's own read-outs (field 9).
+export function st_aio_iocb(i: i32, field: i32): i32 {
+  switch (field) {
+    case 0: return load<i32>(rec(st2_steps, i));
+    case 1: return load<i32>(rec(st2_pid, i));
+    case 2: return load<i32>(rec(st2_worker, i));
+    case 3: return load<i32>(rec(st2_start, i));
+    case 4: return load<i32>(rec(st2_end, i));
+  }
+  return -1;
+}
+export function st_aio_misc(i: i32): i64 {
+  switch (i) {
+    case 0: return st2_steps_after_submit;
+    case 1: return st2_rel_pid;
+    case 2: return st2_rel_worker;
+    case 3: return st2_rel_reqs_active;
+    case 4: return st2_rel_kiocbs;
+    case 5: return st2_rel_users;
+    case 6: return st2_live_after_reap;
+    case 7: return st2_closed;
+    case 8: return <i64>aio_stat.opt3_bounced;
+    case 9: return <i64>aio_stat.submitted;
+    case 10: return <i64>aio_stat.cancelled;
+    case 11: return <i64>aio_stat.runs;
+    case 12: return <i64>aio_stat.abandoned;
   }
   return -1;
 }
