@@ -35,7 +35,8 @@ export const NR = {
   io_setup: 245, io_destroy: 246, io_getevents: 247, io_submit: 248, io_cancel: 249,
 } as const;
 
-const call = (name: keyof typeof NR, ...args: number[]): Request => ({ kind: "syscall", nr: NR[name], args, name });
+type SyscallRequest = Extract<Request, { kind: "syscall" }>;
+const call = (name: keyof typeof NR, ...args: number[]): SyscallRequest => ({ kind: "syscall", nr: NR[name], args, name });
 
 export const sys = {
   syscall: (nr: number, ...args: number[]): Request => ({ kind: "syscall", nr, args, name: `nr${nr}` }),
