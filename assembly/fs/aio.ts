@@ -39,7 +39,7 @@ import { work_struct } from "../include/linux/workqueue";
 import { timer_list } from "../include/linux/timer";
 import { current, this_cpu, charge, in_interrupt, irqs_disabled } from "../kernel/cpu";
 import { COST_KERNEL_OP, HZ } from "../kernel/profile";
-import { BUG, BUG_ON, WARN_ON, printk, KERN_DEBUG, KERN_ERR } from "../kernel/panic";
+import { BUG, BUG_ON, WARN_ON, printk, KERN_DEBUG, KERN_WARNING, KERN_ERR } from "../kernel/panic";
 import { spin_lock_init, spin_lock, spin_unlock, spin_lock_irq, spin_unlock_irq,
          spin_lock_irqsave, spin_unlock_irqrestore, rwlock_init, read_lock, read_unlock,
          write_lock, write_unlock, lock_class_register } from "../kernel/spinlock";
@@ -245,7 +245,7 @@ function aio_setup_ring(ctx: kioctx): i32 {
   info.mmap_base = <u32>do_mmap(0, 0, info.mmap_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
   if (info.mmap_base >= <u32>(-4095)) {                     // IS_ERR
     up_write(ctx.mm.mmap_sem);
-    printk(KERN_ERR, "mmap err: " + (-<i32>info.mmap_base).toString());
+    printk(KERN_WARNING, "mmap err: " + (-<i32>info.mmap_base).toString());  // C: no level (default 4)
     info.mmap_size = 0;
     aio_free_ring(ctx);
     return -EAGAIN;
@@ -652,14 +652,14 @@ function aio_run_iocb(iocb_: kiocb): i32 {
   charge(COST_KERNEL_OP);
 
   if (iocb_.ki_retried++ > 1024 * 1024) {
-    printk(KERN_ERR, "Maximal retry count.  Bytes done " + (iocb_.ki_nbytes - iocb_.ki_left).toString());
+    printk(KERN_WARNING, "Maximal retry count.  Bytes done " + (iocb_.ki_nbytes - iocb_.ki_left).toString());
     aio_stat.abandoned++;
     return -EAGAIN;
   }
 
   let retry = iocb_.ki_retry;
   if (!retry) {
-    printk(KERN_ERR, "aio_run_iocb: iocb->ki_retry = NULL");
+    printk(KERN_WARNING, "aio_run_iocb: iocb->ki_retry = NULL");
     aio_stat.abandoned++;
     return 0;
   }
