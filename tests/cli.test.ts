@@ -117,3 +117,14 @@ test("aio-stress --json is one JSON document", () => {
   assert.equal(j.exitCode, 0);
   assert.deepEqual(j.throughput.map((t: { stage: string }) => t.stage), ["write"]);
 });
+
+test("package.json's bin, host/cli/aio-sim.mjs, runs the CLI and passes its exit status on", () => {
+  const r = spawnSync(process.execPath, ["host/cli/aio-sim.mjs", "pipetest", "--cpus", "0"],
+    { cwd: root, encoding: "utf8", env: { ...process.env }, timeout: 120_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, "aio-sim pipetest: --cpus: must be from 1 to 8, got 0\n");
+  const ok = spawnSync(process.execPath, ["host/cli/aio-sim.mjs", "pipetest", "4", "2", "10"],
+    { cwd: root, encoding: "utf8", env: { ...process.env }, timeout: 120_000 });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^using 4 pipe pairs, 2 message threads, 10 generations, 12 bufsize\nOk! Mode aio: 20 passes in /);
+});
