@@ -48,7 +48,7 @@ export const XEON_2004: Profile = {
     copyPerKB: 1400,
     timerIrq: 4000,
     workDispatch: 500,
-    userWork: 2930,
+    userWork: 3653,
     wakeup: 400,
     kernelOp: 60,
     slab: 150,
