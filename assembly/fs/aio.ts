@@ -15,6 +15,8 @@
 //  B7 io_destroy does not wake io_getevents sleepers;
 //  B9 aio_nr is added before it is checked; the retry cap abandons a kiocb.
 //
+// printk levels are 2.6.9's; the message texts are ours, not the kernel's strings.
+//
 // Memory that C keeps on the kernel stack (the io_getevents timer and wait entry, the copied
 // iocb, the private run list) is carved from the task's C stack, which is saved with the task
 // across schedule() (arch/switch.ts), so it has the C lifetime.
@@ -217,7 +219,7 @@ function aio_setup_ring(ctx: kioctx): i32 {
   let info = ctx.ring_info;
   let nr_events: u32 = ctx.max_reqs;
 
-  // room for the slot that separates head from tail, and one more as 2.6.9 allows
+  // head == tail means empty, so n events need n + 1 slots; 2.6.9 asks for n + 2
   nr_events += 2;
 
   let size: u32 = AIO_RING_HEADER_SIZE;
@@ -245,7 +247,8 @@ function aio_setup_ring(ctx: kioctx): i32 {
   info.mmap_base = <u32>do_mmap(0, 0, info.mmap_size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
   if (info.mmap_base >= <u32>(-4095)) {                     // IS_ERR
     up_write(ctx.mm.mmap_sem);
-    printk(KERN_WARNING, "mmap err: " + (-<i32>info.mmap_base).toString());  // C: no level (default 4)
+    // C gives no level; the default is 4 (KERN_WARNING)
+    printk(KERN_WARNING, "aio_setup_ring: ring mmap failed, errno " + (-<i32>info.mmap_base).toString());
     info.mmap_size = 0;
     aio_free_ring(ctx);
     return -EAGAIN;
@@ -261,10 +264,10 @@ function aio_setup_ring(ctx: kioctx): i32 {
 
   ctx.user_id = info.mmap_base;
 
-  info.nr = nr_events;        // the copy the kernel trusts
+  info.nr = nr_events;        // the kernel indexes with this one only
 
   let ring = changetype<aio_ring>(info.ring_page(0));      // kmap_atomic(KM_USER0)
-  ring.nr = nr_events;        // the copy user space sees
+  ring.nr = nr_events;        // in the mapped page: user space may overwrite it
   ring.id = ctx.user_id;
   ring.head = ring.tail = 0;
   ring.magic = AIO_RING_MAGIC;
@@ -339,7 +342,7 @@ function ioctx_alloc(nr_events: u32): kioctx {
   if (<u32>aio_nr > aio_max_nr) {
     // out_cleanup
     aio_nr -= <i32>ctx.max_reqs;
-    ctx.max_reqs = 0;           // so __put_ioctx does not subtract it again
+    ctx.max_reqs = 0;           // aio_nr was given back just above
     __put_ioctx(ctx);
     return ERR_PTR(-EAGAIN);
   }
@@ -435,12 +438,13 @@ export function exit_aio(mm: mm_struct): void {
     aio_cancel_all(ctx);
 
     wait_for_all_aios(ctx);
-    // a global flush, so that no handler of this ctx is left queued on aio_wq
+    // the put below may free ctx: its wq must be neither pending nor running (this waits for
+    // every context's work on aio_wq, not just ctx's)
     flush_workqueue(aio_wq);
 
     if (1 != ctx.users)
-      printk(KERN_DEBUG, "exit_aio:ioctx still alive: " + ctx.users.toString() + " " +
-             ctx.dead.toString() + " " + ctx.reqs_active.toString());
+      printk(KERN_DEBUG, "exit_aio: context still referenced: users=" + ctx.users.toString() +
+             " dead=" + ctx.dead.toString() + " reqs_active=" + ctx.reqs_active.toString());
     put_ioctx(ctx);
     ctx = next;
   }
@@ -579,11 +583,11 @@ function __aio_put_req(ctx: kioctx, req: kiocb): i32 {
     BUG("__aio_put_req: ki_users went negative");
   if (req.ki_users)
     return 0;
-  list_del(req.ki_list);              // off active_reqs
+  list_del(req.ki_list);              // io_cancel and aio_cancel_all can no longer find it
   req.ki_cancel = 0;
   req.ki_retry = 0;
 
-  // under ctx_lock so that cancellation cannot race with it
+  // ctx_lock is held (irqs off, maybe in an interrupt) and __fput sleeps: a last fput is deferred
   let f = changetype<file>(req.ki_filp);
   if (--f.f_count == 0) {             // atomic_dec_and_test(&f_count)
     get_ioctx(ctx);
@@ -652,20 +656,21 @@ function aio_run_iocb(iocb_: kiocb): i32 {
   charge(COST_KERNEL_OP);
 
   if (iocb_.ki_retried++ > 1024 * 1024) {
-    printk(KERN_WARNING, "Maximal retry count.  Bytes done " + (iocb_.ki_nbytes - iocb_.ki_left).toString());
+    printk(KERN_WARNING, "aio_run_iocb: retry limit reached, kiocb abandoned after " +
+           (iocb_.ki_nbytes - iocb_.ki_left).toString() + " bytes");
     aio_stat.abandoned++;
     return -EAGAIN;
   }
 
   let retry = iocb_.ki_retry;
   if (!retry) {
-    printk(KERN_WARNING, "aio_run_iocb: iocb->ki_retry = NULL");
+    printk(KERN_WARNING, "aio_run_iocb: kiocb has no retry method, abandoned");
     aio_stat.abandoned++;
     return 0;
   }
 
-  // A kick from now on must be remembered (KIF_KICKED) but must not queue the kiocb until
-  // this step is over: clear the flag and make the links NULL ("running").
+  // Mark it running (NULL links, see __queue_kicked_iocb); a kick during the step shows up
+  // as KIF_KICKED afterwards.
   kiocbClearKicked(iocb_);
   iocb_.ki_run_list_next = iocb_.ki_run_list_prev = 0;
   spin_unlock_irq(ctx.ctx_lock);
@@ -673,7 +678,7 @@ function aio_run_iocb(iocb_: kiocb): i32 {
   if (kiocbIsCancelled(iocb_)) {
     ret = -EINTR;
     aio_complete(iocb_, ret, 0);
-    // iocb_ may be gone now
+    // ret is not -EIOCBRETRY, so nothing below touches the (possibly freed) kiocb
   } else {
     aio_stat.retries++;
     BUG_ON(current.io_wait != 0, "aio_run_iocb: current->io_wait already set");
@@ -685,11 +690,11 @@ function aio_run_iocb(iocb_: kiocb): i32 {
       if (-EIOCBQUEUED != ret) {
         BUG_ON(!list_empty(iocb_.ki_wait.task_list), "aio_run_iocb: completing a kiocb still on a wait queue");
         aio_complete(iocb_, ret, 0);
-        // iocb_ may be gone now
+        // as above: ret keeps the code below away from the kiocb
       }
     } else {
-      // Nothing queued to wait on (a short transfer): retry it ourselves. This unlocked peek
-      // races with aio_wake_function on another CPU (B3, fixed in 2.6.14).
+      // ki_wait is on no queue, so no wake-up will ever kick it: kick it here. The peek is
+      // unlocked and can race aio_wake_function on another CPU (B3, fixed in 2.6.14).
       if (list_empty(iocb_.ki_wait.task_list))
         kiocbSetKicked(iocb_);
     }
@@ -698,9 +703,8 @@ function aio_run_iocb(iocb_: kiocb): i32 {
   spin_lock_irq(ctx.ctx_lock);
 
   if (-EIOCBRETRY == ret) {
-    // this step is over: kicks may queue it again from here on
+    // Kicks during the step could not queue it (NULL links); re-arm the links and honour them.
     INIT_LIST_HEAD(iocb_.ki_run_list);
-    // and if one came while it ran, queue it now
     if (kiocbIsKicked(iocb_)) {
       __queue_kicked_iocb(iocb_);
     }
@@ -728,7 +732,7 @@ function __aio_run_iocbs(ctx: kioctx): i32 {
     while (!list_empty(run_list)) {
       let iocb_ = run_list_kiocb(run_list.next);
       list_del(iocb_.ki_run_list);
-      iocb_.ki_users++;                         // hold it across the step
+      iocb_.ki_users++;                         // a completion inside the step must not free it
       aio_run_iocb(iocb_);
       if (__aio_put_req(ctx, iocb_))            // B5: may free ctx with ctx_lock held
         put_ioctx(ctx);
@@ -781,7 +785,8 @@ function aio_run_iocbs(ctx: kioctx): void {
   }
 }
 
-// Runs the run list in the caller's context until it stays empty.
+// Drains ctx->run_list in the calling task, so io_getevents does the retries itself instead of
+// waiting for aio/N (seed opt 2). Takes ctx_lock.
 // fs/aio.c (2.6.9): aio_run_all_iocbs (added by the seed patch)
 function aio_run_all_iocbs(ctx: kioctx): void {
   spin_lock_irq(ctx.ctx_lock);
@@ -803,7 +808,7 @@ function aio_kick_handler(data: usize): void {
   let requeue = __aio_run_iocbs(ctx);
   unuse_mm(ctx.mm);                             // B4: task_lock nested in ctx_lock
   spin_unlock_irq(ctx.ctx_lock);
-  // already in the worker: requeue without delay, in both texts
+  // kicks arrived during this pass; requeue at once (the seed patch kept this queue_work)
   if (requeue) {
     aio_stat.queue_work++;
     queue_work(aio_wq, ctx.wq);
@@ -878,13 +883,13 @@ export function aio_complete(iocb_: kiocb, res: i32, res2: i32): i32 {
 
   let info = ctx.ring_info;
 
-  // the tail is shared with other completions, possibly in interrupt context
+  // irqsave: completions come from interrupt handlers as well as from tasks
   let flags = spin_lock_irqsave(ctx.ctx_lock);
 
   if (iocb_.ki_run_list_prev && !list_empty(iocb_.ki_run_list))
     list_del_init(iocb_.ki_run_list);
 
-  // a cancelled request gets no event: io_cancel handed one to the canceller
+  // cancelled: io_cancel returned the event through its result (aio_cancel_all: to no one)
   if (kiocbIsCancelled(iocb_)) {
     aio_stat.cancelled++;
   } else {
@@ -899,7 +904,7 @@ export function aio_complete(iocb_: kiocb, res: i32, res2: i32): i32 {
     event.res = <i64>res;
     event.res2 = <i64>res2;
 
-    // smp_wmb(): the event is in place before the tail moves
+    // smp_wmb() in C; our stores are already seen in program order
     info.tail = tail;
     ring.tail = tail;
     aio_stat.events++;
@@ -939,7 +944,7 @@ function aio_read_evt(ioctx: kioctx, ent: io_event): i32 {
     let evp = aio_ring_event(info, head);                  // KM_USER1
     memory.copy(changetype<usize>(ent), changetype<usize>(evp), IO_EVENT_SIZE);
     head = (head + 1) % info.nr;
-    // smp_mb(): the copy is done before the slot is handed back
+    // smp_mb() in C; not needed in a sequentially consistent simulator
     ring.head = head;
     ret = 1;
   }
@@ -1045,7 +1050,7 @@ function read_events(ctx: kioctx, min_nr: i32, nr: i32, event: u32, timeout: u32
     // end of the fast path
 
     if (aio_opt.getevents_run) {                // seed opt 2
-      // unlocked peek; the runners look again under ctx_lock
+      // read without ctx_lock: a wrong answer only wastes a pass or skips one
       if (!retry && !list_empty(ctx.run_list)) {
         retry = 1;
         if (aio_opt.run_all) aio_run_all_iocbs(ctx);   // as merged
@@ -1078,7 +1083,7 @@ function read_events(ctx: kioctx, min_nr: i32, nr: i32, event: u32, timeout: u32
         if (min_nr <= i)
           break;
         ret = 0;
-        if (TO_TAIL(to).timed_out)              // checked only after trying the ring
+        if (TO_TAIL(to).timed_out)              // after the read: an event racing the timer is kept
           break;
         schedule();
         if (signal_pending(tsk)) {
@@ -1110,9 +1115,9 @@ function read_events(ctx: kioctx, min_nr: i32, nr: i32, event: u32, timeout: u32
   return i ? i : ret;
 }
 
-// Unlinks ioctx from current->mm's list (once: dead guards against a second caller), drops the
-// list's reference, cancels everything and waits for it, then drops the caller's reference.
-// Sleepers in io_getevents are not woken (B7).
+// Takes ioctx off current->mm's list, cancels and waits for its requests, and drops the
+// caller's reference. Two io_destroy calls on one context are safe: only the one that set dead
+// drops the list's reference. Sleepers in io_getevents are not woken (B7).
 // fs/aio.c (2.6.9): io_destroy
 function io_destroy(ioctx: kioctx): void {
   let mm = current.mm;
@@ -1129,11 +1134,11 @@ function io_destroy(ioctx: kioctx): void {
   write_unlock(mm.ioctx_list_lock);
 
   if (!was_dead)
-    put_ioctx(ioctx);             // the list's reference
+    put_ioctx(ioctx);             // ioctx_alloc's initial one, owned by mm's list
 
   aio_cancel_all(ioctx);
   wait_for_all_aios(ioctx);
-  put_ioctx(ioctx);               // the caller's (lookup) reference
+  put_ioctx(ioctx);               // from lookup_ioctx (never taken on sys_io_setup's path: B1)
 }
 
 // Creates a context for at least nr_events events and stores its handle in *ctxp, which must
@@ -1177,8 +1182,8 @@ export function sys_io_destroy(ctx: u32): i32 {
 }
 
 // Default retry method of IOCB_CMD_PREAD: one f_op->aio_read step, advancing buffer and count.
-// Regular files keep going until everything is read (-EIOCBRETRY); pipes and sockets complete
-// as soon as some data came. Done when a step reads 0 or nothing is left.
+// A partial read of a regular file asks for another step; pipes and sockets return what they
+// have, as read(2) does. Done when a step reads 0 or nothing is left.
 // fs/aio.c (2.6.9): aio_pread
 function aio_pread(iocb_: kiocb): i32 {
   let f = changetype<file>(iocb_.ki_filp);
@@ -1193,7 +1198,7 @@ function aio_pread(iocb_: kiocb): i32 {
       ret = -EIOCBRETRY;
   }
 
-  // all that could be transferred has been
+  // EOF or the whole count: complete with the byte total
   if (ret == 0 || iocb_.ki_left == 0)
     ret = <i32>(iocb_.ki_nbytes - iocb_.ki_left);
 
@@ -1294,7 +1299,7 @@ function aio_setup_iocb(kiocb_: kiocb): i32 {
 }
 
 // The wake function of a kiocb's async wait entry: take the entry off the queue and kick the
-// kiocb. Runs under the wait-queue lock, so ctx_lock nests inside it.
+// kiocb. Lock order: the wait-queue lock, then ctx_lock (in queue_kicked_iocb).
 // fs/aio.c (2.6.9): aio_wake_function
 export function aio_wake_function(wait: wait_queue_t, mode: u32, sync: i32, key: usize): i32 {
   let iocb_ = io_wait_to_kiocb(wait);
@@ -1311,7 +1316,7 @@ export function io_submit_one(ctx: kioctx, user_iocb: u32, iocb_: iocb): i32 {
   let ret: i32;
   charge(COST_KERNEL_OP);
 
-  // forwards compatibility: the reserved words must be zero
+  // refusing nonzero reserved fields keeps them free for a later ABI
   if (iocb_.aio_reserved1 || iocb_.aio_reserved2 || iocb_.aio_reserved3)
     return -EINVAL;
 
@@ -1325,7 +1330,7 @@ export function io_submit_one(ctx: kioctx, user_iocb: u32, iocb_: iocb): i32 {
   if (!changetype<usize>(f))
     return -EBADF;
 
-  let req = aio_get_req(ctx);          // two references
+  let req = aio_get_req(ctx);          // ki_users = 2: this function's and the completion's
   if (!changetype<usize>(req)) {
     fput(f);
     return -EAGAIN;
@@ -1359,9 +1364,9 @@ export function io_submit_one(ctx: kioctx, user_iocb: u32, iocb_: iocb): i32 {
   }
 
   if (ret) {
-    // out_put_req:
-    aio_put_req(req);                  // the submit reference
-    aio_put_req(req);                  // the I/O reference
+    // out_put_req: nothing was started, so both references go
+    aio_put_req(req);
+    aio_put_req(req);
     return <i32>ret;
   }
 
@@ -1386,7 +1391,7 @@ export function io_submit_one(ctx: kioctx, user_iocb: u32, iocb_: iocb): i32 {
       queue_work(aio_wq, ctx.wq);
     }
   }
-  aio_put_req(req);                    // the submit reference
+  aio_put_req(req);                    // ours; aio_complete drops the other
   return 0;
 }
 
@@ -1482,7 +1487,7 @@ export function sys_io_cancel(ctx_id: u32, uiocb: u32, result: u32): i32 {
     }
     stack_free(IO_EVENT_SIZE);
   } else
-    printk(KERN_DEBUG, "iocb has no cancel operation");
+    printk(KERN_DEBUG, "io_cancel: no cancellable kiocb for this iocb");
 
   put_ioctx(ctx);
 
