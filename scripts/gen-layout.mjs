@@ -90,7 +90,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     process.exit(0);
   }
-  for (const [p, text] of outputs) writeFileSync(p, text);
+  // Only rewrite what changed: the build decides what to recompile by file times.
+  for (const [p, text] of outputs) {
+    let cur = null;
+    try { cur = readFileSync(p, "utf8"); } catch { /* first run */ }
+    if (cur !== text) writeFileSync(p, text);
+  }
   const hdir = join(root, process.env.AIO_SIM_BUILD_DIR || "build", "include");
   mkdirSync(hdir, { recursive: true });
   writeFileSync(join(hdir, "aio-sim-layout.h"), generateH());

@@ -57,6 +57,9 @@ export interface AioStressOptions {
   stonewall: boolean;      // false with -x
 }
 
+// Total file data one simulated machine can hold (see the check in resolveAioStress).
+export const MAX_TOTAL_FILE_BYTES = 512 * 1024 * 1024;
+
 export const AIO_STRESS_DEFAULTS: AioStressOptions = {
   files: [],
   alignment: 4096,
@@ -119,6 +122,11 @@ export function resolveAioStress(o: AioStressOptions): AioStressConfig {
     for (let i = 0; i < LAST_STAGE; i++) if (stages & (1 << i)) { firstStage = i; lines.push(`starting with ${stageName(i)}`); break; }
   }
   if (o.fileSize < o.contexts * o.contextOffset) throw new AioStressConfigError("-s", `file size ${o.fileSize} too small for ${o.contexts} contexts`);
+  // The simulated machine keeps file data in its own memory (the disk's blocks and the page cache,
+  // with no reclaim: docs/storage-model.md), inside one wasm32 instance; past this the instance
+  // runs out of memory. The original's 1024 MB default is therefore refused rather than crashing.
+  if (o.fileSize * o.files.length > MAX_TOTAL_FILE_BYTES)
+    throw new AioStressConfigError("-s", `${Math.floor(o.fileSize / MB)}MB x ${o.files.length} file(s) exceeds the simulator's ${MAX_TOTAL_FILE_BYTES / MB}MB of file data; use a smaller -s (e.g. -s 64m)`);
   lines.push(`file size ${Math.floor(o.fileSize / MB)}MB, record size ${Math.floor(o.recLen / 1024)}KB, depth ${o.depth}, ios per iteration ${ioIter}`);
   lines.push(`max io_submit ${maxIoSubmit}, buffer alignment set to ${Math.floor(o.alignment / 1024)}KB`);
   lines.push(`threads ${threads} files ${nFiles} contexts ${o.contexts} context offset ${Math.floor(o.contextOffset / MB)}MB verification ${o.verify ? "on" : "off"}`);
