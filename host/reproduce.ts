@@ -93,7 +93,7 @@ export async function runReproduce(mo: MachineOptions, o: ReproduceOptions = {})
 
 export function formatReproduce(r: ReproduceReport): string {
   const a = r.pipetest.options;
-  let s = `aio-sim reproduce — machine ${r.machine.profile}: ${r.machine.cpus} CPUs at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
+  let s = `aio-sim reproduce — machine ${r.machine.profile}: ${r.machine.cpus} CPU${r.machine.cpus > 1 ? "s" : ""} at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
   s += `pipetest: ${a.pipes} pipe pairs, ${a.threads} message threads, ${a.generations} generations, ${a.bufsize} bufsize\n\n`;
   s += table(["row", "cs/s (ours)", "seed's figure", "ours/seed", "passes/s", "sim s/wall s", "events/wall s", "what it is"],
     r.pipetest.rows.map((x) => {
@@ -110,6 +110,8 @@ export function formatReproduce(r: ReproduceReport): string {
       fmtInt(x.report.speed.eventsPerWallSecond)]),
     [false, true, false, true, true, true, true, true]);
   s += "\n" + table(["check", "seed", "ours"], r.checks.map((c) => [c.name, c.seed, c.ours]));
+  s += `checks are predictions of the model set beside the seed's words, not pass/fail tests;\n`;
+  s += `docs/reproduce.md explains each row and where the model and the 2004 machine disagree.\n`;
   s += `\n* fitted: the profile's userWork knob was calibrated once so this row gives about 600,000 cs/s\n`;
   s += `  (docs/calibration.md); every other row is a prediction of the model, not a tuning.\n`;
   s += `sim s/wall s and events/wall s are the simulator's own speed (events: engine steps, i.e. task resumptions).\n`;

@@ -144,7 +144,7 @@ export function formatAioStress(r: AioStressReport): string {
   const cs = r.contextSwitches;
   let s = r.lines.join("\n") + "\n\n";
   s += `variant   ${r.variant}\n`;
-  s += `machine   ${r.machine.profile}, ${r.machine.cpus} CPUs at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
+  s += `machine   ${r.machine.profile}, ${r.machine.cpus} CPU${r.machine.cpus > 1 ? "s" : ""} at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
   s += `simulated ${fmt(r.seconds, 6)} s of stages, seed ${r.options.seed}` +
     (r.options.threads > 1 ? `, ${r.options.threads} threads sharing one mm` : "") + "\n";
   if (r.throughput.length) {

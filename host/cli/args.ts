@@ -98,7 +98,7 @@ export function machineOptions(v: Values): MachineOptions {
     overrides.hz = hz;
   }
   const profile = (v.profile as string | undefined) ?? "xeon-2004";
-  try { resolveProfile(profile, overrides); } catch (e) { throw new UsageError(`--profile: ${(e as Error).message}`); }
+  try { resolveProfile(profile, overrides); } catch (e) { throw new UsageError(`--profile: ${(e as Error).message.replace(/^profile(\.[a-z]+)?: /, "")}`); }
   const seed = v.seed === undefined ? undefined : intOpt("--seed", v.seed as string, 0, 0, 0xffffffff);
   return { profile, overrides, seed };
 }

@@ -16,7 +16,7 @@ export function formatPipetest(r: PipetestReport): string {
   let s = r.lines.join("\n") + "\n";
   s += `context_switches_per_sec: ${fmt(cs.switchesPerSec, 2)}\n\n`;
   s += `variant   ${r.variant}\n`;
-  s += `machine   ${r.machine.profile}, ${r.machine.cpus} CPUs at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
+  s += `machine   ${r.machine.profile}, ${r.machine.cpus} CPU${r.machine.cpus > 1 ? "s" : ""} at ${fmt(r.machine.khz / 1e6, 2)} GHz, HZ=${r.machine.hz}\n`;
   s += `simulated ${fmt(r.seconds, 6)} s, ${fmtInt(r.cyclesPerPass)} cycles per pass\n`;
   s += `latency   submit to reap: p50 ${fmt(r.latency.p50Us)} µs, p90 ${fmt(r.latency.p90Us)} µs, p99 ${fmt(r.latency.p99Us)} µs, max ${fmt(r.latency.maxUs)} µs\n`;
   s += "\nper CPU\n" + table(["cpu", "switches/s", "idle"],

@@ -24,6 +24,8 @@ machine options (every command):
                     run_all=0|1,cancel_delayed=0|1
   --seed N          seed for the simulation's pseudo-random choices
   --json            print one JSON document (schema: docs/json-schema.md)
+reproduce options:
+  --quick           small pipetest arguments (a smoke run; the delayed variants then show 0 cs/s)
 pipetest options:
   --pipes N --threads M --generations G --bufsize B   (or the three positionals, as the original)
 `;
@@ -55,7 +57,8 @@ async function cmdPipetest(argv: string[]): Promise<void> {
 async function cmdReproduce(argv: string[]): Promise<void> {
   const { values } = parse(argv, { ...MACHINE_OPTIONS, quick: { type: "boolean" } }, false);
   if (values.help) { process.stdout.write(USAGE); return; }
-  if (values.variant !== undefined || values.opt !== undefined) throw new UsageError("--variant: reproduce runs every variant; use pipetest for one");
+  if (values.variant !== undefined) throw new UsageError("--variant: reproduce runs every variant; use pipetest for one");
+  if (values.opt !== undefined) throw new UsageError("--opt: reproduce runs the fixed variants; use pipetest to switch one");
   const mo = machineOptions(values);
   const bar = values.json ? null : progressBar("reproduce");
   const rep = await runReproduce(mo, { quick: !!values.quick, onProgress: (f) => bar?.update(f) });
