@@ -27,7 +27,7 @@ const REASONS: RunReason[] = ["time", "exited", "hang", "stopped", "steps"];
 
 export interface RunOptions {
   seconds?: number;      // simulated seconds from now
-  cycles?: bigint;       // or an absolute cycle limit
+  cycles?: bigint | number;  // or an absolute cycle limit (cycles since boot)
   maxSteps?: number;     // engine steps (task resumptions), for tests that must not spin
 }
 
@@ -112,7 +112,11 @@ export class Machine {
 
   run(o: RunOptions = {}): RunResult {
     let limit: bigint;
-    if (o.cycles !== undefined) limit = o.cycles;
+    if (o.cycles !== undefined) {
+      if (typeof o.cycles === "number" && !(Number.isInteger(o.cycles) && o.cycles >= 0))
+        throw new Error(`run.cycles: must be a non-negative integer (cycles since boot), got ${o.cycles}`);
+      limit = BigInt(o.cycles);
+    }
     else if (o.seconds !== undefined) {
       if (!(o.seconds >= 0)) throw new Error(`run.seconds: must be a non-negative number, got ${o.seconds}`);
       limit = this.now + BigInt(Math.round(o.seconds * this.cyclesPerSecond));

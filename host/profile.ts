@@ -71,6 +71,10 @@ export interface ProfileOverrides {
 
 // Returns a validated profile: a named base with overrides. Throws an Error naming the field.
 export function resolveProfile(base: string | Profile = XEON_2004.name, o: ProfileOverrides = {}): Profile {
+  const known = ["cpus", "hz", "khz", "balance", "costs", "disk"];
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) throw new Error(`profile.${k}: unknown setting (known: ${known.join(", ")}; cycle costs go under costs)`);
+  }
   const b = typeof base === "string" ? PROFILES[base] : base;
   if (!b) throw new Error(`profile: unknown profile "${base}" (known: ${Object.keys(PROFILES).join(", ")})`);
   const p: Profile = {

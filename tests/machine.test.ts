@@ -74,3 +74,18 @@ test("two machines in one process keep their own clocks, counters and traces", a
   a.run({ seconds: 0.01 });
   assert.equal(a.ex.total_switches() - before, 12n);
 });
+
+test("an unknown profile override is refused by name rather than ignored", async () => {
+  await assert.rejects(Machine.boot({ overrides: { userWork: 5 } as never }), /profile\.userWork: unknown setting/);
+});
+
+test("run() takes a cycle limit as a number or a bigint, and refuses a negative one", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1 } });
+  // the limit is exclusive: the tick at exactly 3 jiffies' worth of cycles is taken one cycle later
+  const r = m.run({ cycles: 2_800_000 * 3 + 1 });
+  assert.equal(r.reason, "time");
+  assert.equal(m.jiffies, 3);
+  m.run({ cycles: 2_800_000n * 5n + 1n });
+  assert.equal(m.jiffies, 5);
+  assert.throws(() => m.run({ cycles: -1 }), /run\.cycles/);
+});
