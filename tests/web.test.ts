@@ -82,3 +82,24 @@ test("zero CPUs or a negative size is refused beside the field and no run starts
   assert.equal(await page.isDisabled("#stop"), true);
   await page.close();
 });
+
+test("aio-stress runs in the page too, with the Node run's stall and output", async (t) => {
+  if (!CHROMIUM) { t.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it"); return; }
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.selectOption("select[name=workload]", "aio-stress");
+  await page.selectOption("select[name=variant]", "july");
+  await page.fill("input[name=seed]", "1");
+  await page.click("#run");
+  await page.waitForFunction(() => (window as unknown as { __aioSimResult?: unknown }).__aioSimResult || document.getElementById("status")?.textContent === "error", null, { timeout: 120_000 });
+  const web = await page.evaluate(() => (window as unknown as { __aioSimResult: unknown }).__aioSimResult) as
+    { workload: string; stall: { longestUs: number }; lines: string[] } | undefined;
+  assert.ok(web, `the page reported an error: ${await page.textContent("#output")}`);
+  const { runAioStress, AIO_STRESS_REPRODUCE_OPTIONS } = await import("../host/workloads/aio-stress.ts");
+  const node = await runAioStress({ profile: "xeon-2004", overrides: { cpus: 2, hz: 1000 }, seed: 1 }, resolveVariant("july"),
+    AIO_STRESS_REPRODUCE_OPTIONS, { coldFiles: true });
+  assert.equal(web.workload, "aio-stress");
+  assert.equal(web.stall.longestUs, node.stall.longestUs);
+  assert.equal(web.lines.join("\n"), node.lines.join("\n"));
+  await page.close();
+});

@@ -3,6 +3,7 @@
 import uPlot from "uplot";
 import type { Sample, PipetestReport } from "../experiments.ts";
 import type { ReproduceReport } from "../reproduce.ts";
+import type { AioStressReport } from "../workloads/aio-stress.ts";
 import { formatPipetest } from "../cli/format.ts";
 import { LATENCY_BUCKETS_US } from "../experiments.ts";
 import type { RunRequest } from "./worker.ts";
@@ -18,7 +19,7 @@ const output = $("output");
 const tableDiv = $("table");
 
 let worker: Worker | null = null;
-let lastReport: PipetestReport | ReproduceReport | null = null;
+let lastReport: PipetestReport | AioStressReport | ReproduceReport | null = null;
 
 // ---- validation: a message beside each bad field, and no run
 
@@ -115,10 +116,15 @@ function reproduceTable(r: ReproduceReport): void {
     <table><tr><th>check</th><th>seed</th><th>ours</th></tr>${checks}</table>`;
 }
 
-function onDone(report: PipetestReport | ReproduceReport): void {
+function onDone(report: PipetestReport | AioStressReport | ReproduceReport): void {
   lastReport = report;
   dlBtn.disabled = false;
-  if ("workload" in report) {
+  if ("workload" in report && report.workload === "aio-stress") {
+    const st = report.stall;
+    output.textContent = report.lines.join("\n") + `\n\nvariant ${report.variant}\nlongest stall ${(st.longestUs / 1000).toFixed(1)} ms` +
+      ` (${st.stage}); submit-to-reap p50 ${report.latency.p50Us.toFixed(1)} µs, p99 ${report.latency.p99Us.toFixed(1)} µs\n`;
+    tableDiv.innerHTML = "";
+  } else if ("workload" in report) {
     output.textContent = formatPipetest(report);
     tableDiv.innerHTML = "";
     latencyChart(report);

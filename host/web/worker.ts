@@ -5,6 +5,7 @@ import { setModuleSource, type Build } from "../loader.ts";
 import { runPipetest, type MachineOptions } from "../experiments.ts";
 import { runReproduce } from "../reproduce.ts";
 import { resolveVariant } from "../variant.ts";
+import { runAioStress, AIO_STRESS_REPRODUCE_OPTIONS } from "../workloads/aio-stress.ts";
 
 setModuleSource(async (build: Build) => {
   const url = new URL(`kernel.${build}.wasm`, self.location.href);
@@ -13,7 +14,7 @@ setModuleSource(async (build: Build) => {
 
 export interface RunRequest {
   type: "run";
-  workload: "pipetest" | "reproduce";
+  workload: "pipetest" | "aio-stress" | "reproduce";
   machine: MachineOptions;
   variant: string;
   opt: string;
@@ -31,6 +32,16 @@ self.onmessage = async (e: MessageEvent<RunRequest | { type: "stop" }>) => {
   try {
     if (msg.workload === "pipetest") {
       const report = await runPipetest(msg.machine, resolveVariant(msg.variant, msg.opt), msg.pipetest, {
+        onProgress: (f) => post({ type: "progress", f }),
+        onSample: (s) => post({ type: "sample", s }),
+        between: tick,
+        shouldStop: () => stopRequested,
+      });
+      post({ type: "done", report });
+    } else if (msg.workload === "aio-stress") {
+      // The page runs aio-stress with reproduce's arguments on cold files (docs/aio-stress.md).
+      const report = await runAioStress(msg.machine, resolveVariant(msg.variant, msg.opt), AIO_STRESS_REPRODUCE_OPTIONS, {
+        coldFiles: true,
         onProgress: (f) => post({ type: "progress", f }),
         onSample: (s) => post({ type: "sample", s }),
         between: tick,
