@@ -153,7 +153,8 @@ export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOp
   let reason = "";
   let prev = snapshot(m), prevPasses = 0;
   for (;;) {
-    const r = m.run({ seconds: 0.02 });
+    // live charts want points often; a plain run wants few slices
+    const r = m.run({ seconds: hooks.onSample ? 0.001 : 0.02 });
     hooks.onProgress?.(Math.min(1, result.passes / totalPasses));
     if (hooks.onSample) {
       const cur = snapshot(m);

@@ -62,10 +62,17 @@ function validate(): boolean {
 
 // ---- charts
 
+// Short numbers for axis ticks: 600k, 1.2M.
+const short = (v: number) => (Math.abs(v) >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : `${+v.toFixed(2)}`);
+
 function chart(id: string, title: string, series: uPlot.Series[], opts: Partial<uPlot.Options> = {}): uPlot {
   const el = $(id);
   el.innerHTML = "";
-  return new uPlot({ title, width: Math.max(400, el.clientWidth - 8), height: 200, series, ...opts },
+  const base: Partial<uPlot.Options> = {
+    scales: { x: { time: false } },
+    axes: [{ label: "simulated seconds" }, { size: 60, values: (_u, vals) => vals.map(short) }],
+  };
+  return new uPlot({ title, width: Math.max(400, el.clientWidth - 8), height: 200, series, ...base, ...opts },
     [[], ...series.slice(1).map(() => [])] as uPlot.AlignedData, el);
 }
 
@@ -96,7 +103,7 @@ function latencyChart(r: PipetestReport): void {
   const xs = labels.map((_, i) => i);
   chart("chart-latency", "submit-to-reap latency (µs buckets)", [{ label: "bucket" }, { label: "count", stroke: "#16a085", fill: "#16a08555",
     paths: uPlot.paths.bars!({ size: [0.8] }) }], {
-    axes: [{ values: (_u, vals) => vals.map((v) => labels[v] ?? "") }, {}],
+    axes: [{ label: "µs", values: (_u, vals) => vals.map((v) => labels[v] ?? "") }, { size: 60, values: (_u, vals) => vals.map(short) }],
     scales: { x: { time: false } },
   }).setData([xs, r.latency.histogram]);
 }
