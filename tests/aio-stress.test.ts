@@ -139,3 +139,9 @@ test("on the reproduce arguments July's longest stall is at least 10x the seed's
   // while someone waits. With 2.6.9's readahead a cold 64 KiB record needs one retry round.
   assert.ok(stallOf(july) >= 100_000, `july's longest stall is only ${stallOf(july).toFixed(0)} µs, less than HZ/10`);
 });
+
+test("more file data than the simulator holds is refused with a one-line -s error (the 1 GB default included)", async () => {
+  const { checkAioStressLimits } = await import("../host/workloads/aio-stress.ts");
+  assert.throws(() => checkAioStressLimits(parseAioStressArgs(["file1"]).options), /^AioStressConfigError: -s: 1024MB x 1 file\(s\) exceeds/);
+  assert.doesNotThrow(() => checkAioStressLimits(parseAioStressArgs(["-s", "256m", "a", "b"]).options));
+});

@@ -6,7 +6,7 @@
 import { UsageError, intOpt, sizeOpt, machineOptions, variantOf } from "./args.ts";
 import { fmt, fmtInt, table, formatSpeed } from "./format.ts";
 import { progressBar } from "./progress.ts";
-import { AIO_STRESS_DEFAULTS, AioStressConfigError, resolveAioStress, runAioStress, RUN_FOREVER,
+import { AIO_STRESS_DEFAULTS, AioStressConfigError, resolveAioStress, checkAioStressLimits, runAioStress, RUN_FOREVER,
   type AioStressOptions, type AioStressReport } from "../workloads/aio-stress.ts";
 
 // The original's option string: a letter followed by ':' takes a value.
@@ -169,7 +169,7 @@ export async function runAioStressCli(argv: string[]): Promise<void> {
   if (p.help) { process.stdout.write(AIO_STRESS_USAGE); return; }
   const mo = machineOptions(p.machine);
   const variant = variantOf(p.machine);
-  try { resolveAioStress(p.options); } catch (e) {
+  try { resolveAioStress(p.options); checkAioStressLimits(p.options); } catch (e) {
     if (e instanceof AioStressConfigError) throw new UsageError(e.message);
     throw e;
   }

@@ -97,6 +97,15 @@ export class AioStressConfigError extends Error {
 }
 
 // The original main()'s adjustments, in its order, with the lines it prints.
+// The simulated machine keeps file data in its own memory (the disk's blocks and the page cache,
+// with no reclaim: docs/storage-model.md), inside one wasm32 instance; past this the instance
+// runs out of memory. The original's 1024 MB default is therefore refused before a run starts
+// rather than crashing it (the header lines above still describe it as v0.21 would).
+export function checkAioStressLimits(o: AioStressOptions): void {
+  if (o.fileSize * o.files.length > MAX_TOTAL_FILE_BYTES)
+    throw new AioStressConfigError("-s", `${Math.floor(o.fileSize / MB)}MB x ${o.files.length} file(s) exceeds the simulator's ${MAX_TOTAL_FILE_BYTES / MB}MB of file data; use a smaller -s (e.g. -s 64m)`);
+}
+
 export function resolveAioStress(o: AioStressOptions): AioStressConfig {
   const lines: string[] = [];
   let stages = 0;
@@ -122,11 +131,6 @@ export function resolveAioStress(o: AioStressOptions): AioStressConfig {
     for (let i = 0; i < LAST_STAGE; i++) if (stages & (1 << i)) { firstStage = i; lines.push(`starting with ${stageName(i)}`); break; }
   }
   if (o.fileSize < o.contexts * o.contextOffset) throw new AioStressConfigError("-s", `file size ${o.fileSize} too small for ${o.contexts} contexts`);
-  // The simulated machine keeps file data in its own memory (the disk's blocks and the page cache,
-  // with no reclaim: docs/storage-model.md), inside one wasm32 instance; past this the instance
-  // runs out of memory. The original's 1024 MB default is therefore refused rather than crashing.
-  if (o.fileSize * o.files.length > MAX_TOTAL_FILE_BYTES)
-    throw new AioStressConfigError("-s", `${Math.floor(o.fileSize / MB)}MB x ${o.files.length} file(s) exceeds the simulator's ${MAX_TOTAL_FILE_BYTES / MB}MB of file data; use a smaller -s (e.g. -s 64m)`);
   lines.push(`file size ${Math.floor(o.fileSize / MB)}MB, record size ${Math.floor(o.recLen / 1024)}KB, depth ${o.depth}, ios per iteration ${ioIter}`);
   lines.push(`max io_submit ${maxIoSubmit}, buffer alignment set to ${Math.floor(o.alignment / 1024)}KB`);
   lines.push(`threads ${threads} files ${nFiles} contexts ${o.contexts} context offset ${Math.floor(o.contextOffset / MB)}MB verification ${o.verify ? "on" : "off"}`);
@@ -945,6 +949,7 @@ function summarize(cyclesPerSecond: number, values: number[]): AioStressLatency 
 // Runs aio-stress on a freshly booted machine. Throws AioStressConfigError for options the
 // original refuses, and an Error if the machine hangs.
 export async function runAioStress(mo: MachineOptions, v: Variant, o: AioStressOptions, hooks: AioStressRunHooks = {}): Promise<AioStressReport> {
+  checkAioStressLimits(o);
   const cfg = resolveAioStress(o);
   const m = await bootFor(mo, v);
   const seed = mo.seed ?? 1;
