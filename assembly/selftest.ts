@@ -19,3 +19,4 @@ export {
   st_slab_kfree_twice, st_slab_try, st_slab_cache, st_rwsem_fifo, st_use_mm,
 } from "./selftest/mm";
 export { st_fs, st_fs_pipe_retry, st_fs_page_retry, st_fs_dio_async } from "./selftest/fs";
+export { st_wait_exclusive, st_wait_res } from "./selftest/wait";
