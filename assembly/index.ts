@@ -183,7 +183,7 @@ export function aio_kioctxs_live(): i32 { return aio_kioctx_active(); }
 // ---- files, page cache and disk (fs/)
 export { set_disk, set_rlimit_nofile };
 // Buffered reads start all the pages of a request at once (up to 128 KiB) instead of one disk
-// round trip per page. Off by default.
+// round trip per page. On by default, as in 2.6.9.
 export function fs_set_readahead(on: i32): void { filemap.set_readahead(on != 0); }
 // Evicts every clean, unused page-cache page (a cold cache for the next read). Returns pages freed.
 export function fs_drop_caches(): u32 { return drop_pagecache(); }

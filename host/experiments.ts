@@ -69,6 +69,8 @@ export interface PipetestReport {
   lines: string[];          // the original program's output lines, in simulated time
 }
 
+export const PIPETEST_NOFILE = 100_000;
+
 export function applyVariant(ex: KernelExports, v: Variant): void {
   const set = exportOf<(f: number) => number>(ex, "aio_set_variant");
   if (!set) throw new Error("variant: this kernel build has no AIO port (aio_set_variant missing)");
@@ -134,6 +136,9 @@ export function sampleOf(m: Machine, a: Snapshot, b: Snapshot, ops: number): Sam
 
 export async function runPipetest(mo: MachineOptions, v: Variant, po: PipetestOptions, hooks: RunHooks = {}): Promise<PipetestReport> {
   const m = await bootFor(mo, v);
+  // The original raises RLIMIT_NOFILE to 100000 before opening its pipes; our kernel has no
+  // setrlimit system call, so the host sets the limit it enforces.
+  exportOf<(n: number) => void>(m.ex, "set_rlimit_nofile")?.(PIPETEST_NOFILE);
   const { program, result } = pipetestProgram(po, m.profile.costs.userWork);
   let start: Snapshot | null = null, end: Snapshot | null = null;
   const wrapped: typeof program = function* (api) {

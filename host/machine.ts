@@ -98,10 +98,19 @@ export class Machine {
   cpuNow(): bigint { return this.ex.cpu_now(); }
 
   spawn(program: Program, o: SpawnOptions = {}): number {
+    this.checkUsable();
+    if (typeof program !== "function") throw new Error("spawn.program: must be a generator function");
+    const nice = o.nice ?? 0;
+    if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error(`spawn.nice: must be an integer from -20 to 19, got ${o.nice}`);
+    const cpu = o.cpu ?? 0;
+    if (!Number.isInteger(cpu) || cpu < -1 || cpu >= this.profile.cpus)
+      throw new Error(`spawn.cpu: must be -1 (any) or a CPU number below ${this.profile.cpus}, got ${o.cpu}`);
     const name = o.name ?? (program.name || "prog");
-    const bytes = new TextEncoder().encode(name.slice(0, 15));
+    // comm holds 15 bytes and a NUL; cut by bytes, not characters
+    let bytes = new TextEncoder().encode(name);
+    if (bytes.length > 15) bytes = bytes.subarray(0, 15);
     new Uint8Array(this.ex.memory.buffer, this.ex.scratch(), 16).fill(0).set(bytes);
-    const pid = this.guard(() => this.ex.spawn_user(bytes.length, o.nice ?? 0, o.cpu ?? 0));
+    const pid = this.guard(() => this.ex.spawn_user(bytes.length, nice, cpu));
     if (pid < 0) throw new Error(`spawn: kernel refused (${pid})`);
     const api: ProcessApi = { pid, mem: new UserMemory(this.ex, pid), machine: this };
     this.procs.set(pid, { pid, name, gen: null, program, api, exitCode: null });
@@ -111,16 +120,22 @@ export class Machine {
   exitCode(pid: number): number | null { return this.procs.get(pid)?.exitCode ?? null; }
 
   run(o: RunOptions = {}): RunResult {
+    this.checkUsable();
+    const MAX = 0xffff_ffff_ffff_ffffn;
     let limit: bigint;
     if (o.cycles !== undefined) {
-      if (typeof o.cycles === "number" && !(Number.isInteger(o.cycles) && o.cycles >= 0))
-        throw new Error(`run.cycles: must be a non-negative integer (cycles since boot), got ${o.cycles}`);
+      const ok = typeof o.cycles === "bigint" ? o.cycles >= 0n && o.cycles <= MAX
+        : Number.isSafeInteger(o.cycles) && o.cycles >= 0;
+      if (!ok) throw new Error(`run.cycles: must be a non-negative integer below 2^64 (cycles since boot), got ${o.cycles}`);
       limit = BigInt(o.cycles);
     }
     else if (o.seconds !== undefined) {
-      if (!(o.seconds >= 0)) throw new Error(`run.seconds: must be a non-negative number, got ${o.seconds}`);
-      limit = this.now + BigInt(Math.round(o.seconds * this.cyclesPerSecond));
-    } else limit = 0xffff_ffff_ffff_ffffn;
+      if (!(Number.isFinite(o.seconds) && o.seconds >= 0)) throw new Error(`run.seconds: must be a finite non-negative number, got ${o.seconds}`);
+      const add = BigInt(Math.round(o.seconds * this.cyclesPerSecond));
+      limit = this.now + add > MAX ? MAX : this.now + add;
+    } else limit = MAX;
+    if (o.maxSteps !== undefined && !(Number.isSafeInteger(o.maxSteps) && o.maxSteps >= 0))
+      throw new Error(`run.maxSteps: must be a non-negative integer, got ${o.maxSteps}`);
     const steps = o.maxSteps === undefined ? -1n : BigInt(o.maxSteps);
     const code = this.guard(() => this.ex.run(limit, steps));
     const cycles = this.now;
@@ -157,19 +172,26 @@ export class Machine {
     this.panicInfo = new KernelPanic(kind === 2 ? "panic" : "BUG", msg, pid, comm, ex.current_cpu(), ex.get_jiffies() >>> 0);
   }
 
+  // A machine whose kernel BUGged, or whose user program threw inside the kernel's call to it,
+  // is left mid-call inside wasm: it cannot run again. Every later call says why.
+  private deadBecause: Error | null = null;
+  private checkUsable(): void {
+    if (this.panicInfo) throw this.panicInfo;
+    if (this.deadBecause) throw new Error(`machine unusable: ${this.deadBecause.message}`, { cause: this.deadBecause });
+  }
+
   // Runs a kernel entry point; turns a trap into the kernel's own words.
   private guard<T>(fn: () => T): T {
-    if (this.panicInfo) throw this.panicInfo;
+    this.checkUsable();
     try {
       return fn();
     } catch (e) {
-      if (this.userError) { const u = this.userError; this.userError = null; throw u; }
+      if (this.userError) { const u = this.userError; this.userError = null; this.deadBecause = u; throw u; }
       if (this.panicInfo) throw this.panicInfo;
       if (e instanceof WebAssembly.RuntimeError) {
         const ex = this.ex;
-        const info = new KernelPanic("BUG", `wasm trap: ${e.message}`, ex.current_pid(), "?", ex.current_cpu(), ex.get_jiffies() >>> 0);
-        this.panicInfo = info;
-        throw info;
+        this.recordPanic(1, `wasm trap: ${e.message}`);
+        throw this.panicInfo!;
       }
       throw e;
     }
@@ -203,20 +225,34 @@ export class Machine {
       this.userError = new Error(`user program ${p.name} (pid ${pid}) threw: ${(e as Error).message}`, { cause: e });
       throw this.userError;
     }
+    const bad = (why: string): never => {
+      this.userError = new Error(`user program ${p!.name} (pid ${pid}) made a bad request: ${why}`);
+      throw this.userError;
+    };
     if (r.done) {
-      p.exitCode = typeof r.value === "number" ? r.value : 0;
+      const code = typeof r.value === "number" ? r.value : 0;
+      if (!Number.isInteger(code) || code < -(2 ** 31) || code >= 2 ** 31) bad(`exit code must be a 32-bit integer, got ${code}`);
+      p.exitCode = code;
       return this.writeExit(argsPtr, p.exitCode);
     }
     const q = r.value;
+    if (!q || typeof q !== "object" || !("kind" in q)) bad(`yielded ${String(q)}, not a request (sys.*, work() or exit)`);
     const a = this.args();
     const base = argsPtr >>> 2;
     if (q.kind === "work") {
-      const c = BigInt(Math.max(0, Math.round(q.cycles)));
+      if (!(Number.isFinite(q.cycles) && q.cycles >= 0 && q.cycles <= Number.MAX_SAFE_INTEGER))
+        bad(`work() takes a finite non-negative number of cycles, got ${q.cycles}`);
+      const c = BigInt(Math.round(q.cycles));
       a[base] = Number(c & 0xffff_ffffn) | 0;
       a[base + 1] = Number(c >> 32n) | 0;
       return -2;
     }
-    if (q.kind === "exit") { p.exitCode = q.code; return this.writeExit(argsPtr, q.code); }
+    if (q.kind === "exit") {
+      if (!Number.isInteger(q.code) || q.code < -(2 ** 31) || q.code >= 2 ** 31) bad(`exit code must be a 32-bit integer, got ${q.code}`);
+      p.exitCode = q.code;
+      return this.writeExit(argsPtr, q.code);
+    }
+    if (q.kind !== "syscall" || !Number.isInteger(q.nr) || !Array.isArray(q.args)) bad(`unknown request ${JSON.stringify(q)}`);
     for (let i = 0; i < 6; i++) a[base + i] = (q.args[i] ?? 0) | 0;
     if (q.child) this.forking.set(pid, q.child);
     return q.nr;

@@ -30,7 +30,7 @@ const BAD: [string, string[], RegExp][] = [
   ["--cpus 0", ["pipetest", "--cpus", "0"], /^aio-sim pipetest: --cpus: must be from 1 to 8, got 0$/],
   ["--cpus 9", ["pipetest", "--cpus", "9"], /^aio-sim pipetest: --cpus: must be from 1 to 8, got 9$/],
   ["--hz 300", ["pipetest", "--hz", "300"], /^aio-sim pipetest: --hz: must be 100, 250 or 1000, got 300$/],
-  ["one pipe", ["pipetest", "1", "1", "10"], /^aio-sim pipetest: pipes: must be from 2 to 32757, got 1$/],
+  ["one pipe", ["pipetest", "1", "1", "10"], /^aio-sim pipetest: pipes: must be from 2 to 4000, got 1$/],
   ["more threads than pipes", ["pipetest", "4", "5", "10"], /^aio-sim pipetest: threads: must be from 1 to 4, got 5$/],
   ["--threads above --pipes", ["pipetest", "--pipes", "4", "--threads", "5"], /^aio-sim pipetest: --threads: must be from 1 to 4, got 5$/],
   ["0 generations", ["pipetest", "4", "2", "0"], /^aio-sim pipetest: generations: must be from 1 to 10000000, got 0$/],

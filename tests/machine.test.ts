@@ -89,3 +89,30 @@ test("run() takes a cycle limit as a number or a bigint, and refuses a negative 
   assert.equal(m.jiffies, 5);
   assert.throws(() => m.run({ cycles: -1 }), /run\.cycles/);
 });
+
+test("a user program that throws or yields a bad request leaves a machine that says why, not a kernel trap", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 1 } });
+  m.spawn(function* () { yield { kind: "work", cycles: Number.NaN } as never; return 0; }, { name: "bad" });
+  assert.throws(() => m.run({ seconds: 0.01 }), /user program bad \(pid \d+\) made a bad request: work\(\) takes/);
+  assert.throws(() => m.run({ seconds: 0.01 }), /machine unusable: user program bad/);
+  const m2 = await Machine.boot({ overrides: { cpus: 1 } });
+  m2.spawn(function* () { throw new Error("oops"); }, { name: "thrower" });
+  assert.throws(() => m2.run({ seconds: 0.01 }), /user program thrower \(pid \d+\) threw: oops/);
+  assert.throws(() => m2.spawn(function* () { return 0; }), /machine unusable/);
+});
+
+test("spawn and run refuse bad arguments by name", async () => {
+  const m = await Machine.boot({ overrides: { cpus: 2 } });
+  const prog = function* () { return 0; };
+  assert.throws(() => m.spawn(prog, { nice: 20 }), /spawn\.nice/);
+  assert.throws(() => m.spawn(prog, { nice: -21 }), /spawn\.nice/);
+  assert.throws(() => m.spawn(prog, { cpu: 2 }), /spawn\.cpu/);
+  assert.throws(() => m.run({ seconds: Infinity }), /run\.seconds/);
+  assert.throws(() => m.run({ cycles: 2n ** 64n }), /run\.cycles/);
+  assert.throws(() => m.run({ cycles: -1n }), /run\.cycles/);
+  assert.throws(() => m.run({ maxSteps: -5 }), /run\.maxSteps/);
+  // a long name is cut to 15 bytes, by bytes
+  const pid = m.spawn(prog, { name: "é".repeat(40) });
+  assert.equal(m.run({ seconds: 0.01 }).reason, "exited");
+  assert.equal(m.exitCode(pid), 0);
+});

@@ -71,3 +71,12 @@ test("reproduce --quick: five pipetest rows in the patch's order, two aio-stress
   assert.match(text, /events\/wall s/);
   assert.match(text, /pipetest: 20 pipe pairs, 4 message threads, 300 generations, 12 bufsize\n/);
 });
+
+test("the fitted row: pre-patch pipetest at reproduce's defaults makes 600,000 cs/s within 2 % (docs/calibration.md)", async () => {
+  const { runPipetest } = await import("../host/experiments.ts");
+  const { resolveVariant } = await import("../host/variant.ts");
+  const { PIPETEST_DEFAULTS } = await import("../host/reproduce.ts");
+  const r = await runPipetest({ profile: "xeon-2004" }, resolveVariant("pre-patch"), PIPETEST_DEFAULTS);
+  const cs = r.contextSwitches.switchesPerSec;
+  assert.ok(Math.abs(cs - 600_000) <= 12_000, `pre-patch makes ${Math.round(cs)} cs/s; refit userWork (node --import tsx scripts/calibrate.ts)`);
+});

@@ -3,6 +3,7 @@
 import "../node.ts";
 import { UsageError, parse, intOpt, MACHINE_OPTIONS, machineOptions, variantOf } from "./args.ts";
 import { runPipetest, type PipetestReport } from "../experiments.ts";
+import { PIPETEST_LIMITS } from "../workloads/pipetest.ts";
 import { PIPETEST_DEFAULTS, runReproduce, formatReproduce } from "../reproduce.ts";
 import { runAioStressCli } from "./aio-stress.ts";
 import { formatPipetest } from "./format.ts";
@@ -41,7 +42,7 @@ async function cmdPipetest(argv: string[]): Promise<void> {
   // named as the user gave it: "--pipes" for the option, "pipes" for the positional
   const pick = (name: string, pos: string | undefined): [string, string | undefined] =>
     values[name] !== undefined ? [`--${name}`, values[name] as string] : [name, pos];
-  const pipes = intOpt(...pick("pipes", pp), PIPETEST_DEFAULTS.pipes, 2, 32768 - 11);
+  const pipes = intOpt(...pick("pipes", pp), PIPETEST_DEFAULTS.pipes, PIPETEST_LIMITS.minPipes, PIPETEST_LIMITS.maxPipes);
   const threads = intOpt(...pick("threads", pt), PIPETEST_DEFAULTS.threads, 1, pipes);
   const generations = intOpt(...pick("generations", pg), PIPETEST_DEFAULTS.generations, 1, 10_000_000);
   const bufsize = intOpt("--bufsize", values.bufsize as string | undefined, 12, 12, 4096);

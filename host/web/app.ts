@@ -27,8 +27,8 @@ interface FieldRule { name: string; min: number; max: number; label: string }
 const RULES: FieldRule[] = [
   { name: "cpus", min: 1, max: 8, label: "CPUs" },
   { name: "seed", min: 0, max: 0xffffffff, label: "seed" },
-  { name: "pipes", min: 2, max: 32757, label: "pipes" },
-  { name: "threads", min: 1, max: 32757, label: "message threads" },
+  { name: "pipes", min: 2, max: 4000, label: "pipes" },
+  { name: "threads", min: 1, max: 4000, label: "message threads" },
   { name: "generations", min: 1, max: 10_000_000, label: "generations" },
   { name: "bufsize", min: 12, max: 4096, label: "bufsize" },
 ];
