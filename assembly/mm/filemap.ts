@@ -612,18 +612,26 @@ export function filemap_fdatawrite(mapping: address_space): i32 {
   return filemap_fdatawrite_range(mapping, 0, 0xffffffff);
 }
 
+const GANG: u32 = 16;
+
+// Up to nr pages of mapping from index start on, each with a reference taken under the tree lock.
+// Returns how many were stored in pages. mm/filemap.c (2.6.9): find_get_pages
+export function find_get_pages(mapping: address_space, start: u32, nr: u32, pages: usize): u32 {
+  spin_lock_irq(mapping.tree_lock);
+  let n = radix_tree_gang_lookup(mapping.page_tree, pages, 0, start, nr);
+  for (let k: u32 = 0; k < n; k++) page_cache_get(changetype<page>(load<usize>(pages + (<usize>k << 2))));
+  spin_unlock_irq(mapping.tree_lock);
+  return n;
+}
+
 // Waits for every page of mapping in [start, end] under writeback; -EIO if one failed.
 // mm/filemap.c (2.6.9): wait_on_page_writeback_range
-const GANG: u32 = 16;
 export function wait_on_page_writeback_range(mapping: address_space, start: u32, end: u32): i32 {
   let ret = 0;
   let items = kstack_alloc(<usize>GANG << 2);
   let index = start;
   for (;;) {
-    spin_lock_irq(mapping.tree_lock);
-    let n = radix_tree_gang_lookup(mapping.page_tree, items, 0, index, GANG);
-    for (let k: u32 = 0; k < n; k++) page_cache_get(changetype<page>(load<usize>(items + (<usize>k << 2))));
-    spin_unlock_irq(mapping.tree_lock);
+    let n = find_get_pages(mapping, index, GANG, items);
     if (!n) break;
     let last: u32 = 0;
     let past = false;
@@ -680,10 +688,7 @@ export function truncate_inode_pages(mapping: address_space, lstart: i64): void 
   let partial = <u32>(lstart & (PAGE_CACHE_SIZE - 1));
   let items = kstack_alloc(<usize>GANG << 2);
   for (;;) {
-    spin_lock_irq(mapping.tree_lock);
-    let n = radix_tree_gang_lookup(mapping.page_tree, items, 0, start, GANG);
-    for (let k: u32 = 0; k < n; k++) page_cache_get(changetype<page>(load<usize>(items + (<usize>k << 2))));
-    spin_unlock_irq(mapping.tree_lock);
+    let n = find_get_pages(mapping, start, GANG, items);
     if (!n) break;
     for (let k: u32 = 0; k < n; k++) {
       let p = changetype<page>(load<usize>(items + (<usize>k << 2)));
@@ -717,10 +722,7 @@ export function invalidate_mapping_pages(mapping: address_space): u32 {
   let items = kstack_alloc(<usize>GANG << 2);
   let index: u32 = 0;
   for (;;) {
-    spin_lock_irq(mapping.tree_lock);
-    let n = radix_tree_gang_lookup(mapping.page_tree, items, 0, index, GANG);
-    for (let k: u32 = 0; k < n; k++) page_cache_get(changetype<page>(load<usize>(items + (<usize>k << 2))));
-    spin_unlock_irq(mapping.tree_lock);
+    let n = find_get_pages(mapping, index, GANG, items);
     if (!n) break;
     for (let k: u32 = 0; k < n; k++) {
       let p = changetype<page>(load<usize>(items + (<usize>k << 2)));
